@@ -1,0 +1,48 @@
+# Two commands: `make run` serves the demo shop, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app
+POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-sqlite test-postgres setup setup-dev db clean
+
+run: setup db
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# The virtualenv is rebuilt only when a requirements file changes.
+$(BIN)/.requirements: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.requirements-dev: $(BIN)/.requirements requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.requirements
+
+setup-dev: $(BIN)/.requirements-dev
+
+db: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+
+test: setup-dev
+	@test -x $(CHROMIUM) || echo "NOTE: browser tests will be skipped: $(CHROMIUM) is missing. Install it with: apt-get install -y chromium"
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: setup-dev
+	TEST_DATABASE_URL= $(BIN)/python -m pytest
+
+# Browser tests run once (above); here the same suite runs against PostgreSQL.
+test-postgres: setup-dev
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(POSTGRES_TEST_URL)} $(BIN)/python -m pytest -m "not e2e"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache

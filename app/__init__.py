@@ -1,0 +1,68 @@
+"""The application factory: reads like a table of contents of the shop."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config, config_from_environment
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    config = config or config_from_environment()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(config)
+    config.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table known before the first query or migration)
+    from app.db import configure_sqlite
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.cart import bp as cart_bp
+    from app.catalog import bp as catalog_bp
+    from app.content import bp as content_bp
+    from app.core import bp as core_bp
+
+    for blueprint in (core_bp, catalog_bp, cart_bp, content_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.money import register_money_filter
+
+    register_money_filter(app)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from app.security import register_security_headers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_commands as register
+
+    register(app)

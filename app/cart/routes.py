@@ -1,0 +1,111 @@
+"""Cart pages: view the cart, add to it, change a quantity, remove a line."""
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+
+from app.cart import bp, services
+from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
+from app.cart.forms import AddToCartForm, QuantityForm
+from app.extensions import db
+
+
+@bp.app_context_processor
+def cart_item_count():
+    """The header's item count, queried only on pages that render it and only if a cart exists."""
+
+    def count() -> int:
+        if "cart_item_count" not in g:
+            g.cart_item_count = services.item_count(db.session, token=read_cart_token())
+        return g.cart_item_count
+
+    return {"cart_item_count": count}
+
+
+def _flash_form_errors(form) -> None:
+    messages = [error for errors in form.errors.values() for error in errors]
+    for message in dict.fromkeys(messages):  # a field can fail two checks with one message
+        flash(message, "error")
+
+
+def _back_to_shopping():
+    """Where a failed "Add to cart" returns: the page it came from, if it is ours."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/products/"):
+        return redirect(referrer.path + (f"?{referrer.query}" if referrer.query else ""), code=303)
+    return redirect(url_for("cart.view"), code=303)
+
+
+def _cart():
+    return services.get_cart(db.session, token=read_cart_token())
+
+
+@bp.get("/cart")
+def view():
+    cart = _cart()
+    summary = services.summarise(cart, currency=current_app.config["SHOP_CURRENCY"])
+    g.cart_item_count = summary.item_count  # the header needs no second query
+    return render_template(
+        "cart/cart.html",
+        cart=cart,
+        summary=summary,
+        line_problem=services.line_problem,
+    )
+
+
+@bp.post("/cart/add")
+def add():
+    form = AddToCartForm()
+    if not form.validate():
+        _flash_form_errors(form)
+        return _back_to_shopping()
+    token = read_cart_token()
+    cart = services.get_cart(db.session, token=token)
+    new_token = None
+    if cart is None:
+        new_token = new_cart_token()
+        cart = services.create_cart(db.session, token=new_token)
+    try:
+        line = services.add_item(
+            db.session, cart=cart, variant_id=form.variant_id.data, quantity=form.quantity.data
+        )
+    except services.CartError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back_to_shopping()
+    db.session.commit()
+    flash(f"Added {form.quantity.data} × {line.variant.product.name} ({line.variant.label}).", "success")
+    response = redirect(url_for("cart.view"), code=303)
+    if new_token:
+        remember_cart_token(response, new_token)
+    return response
+
+
+@bp.post("/cart/lines/<int:line_id>")
+def update(line_id: int):
+    form = QuantityForm()
+    if not form.validate():
+        _flash_form_errors(form)
+        return redirect(url_for("cart.view"), code=303)
+    try:
+        line = services.set_quantity(db.session, cart=_cart(), line_id=line_id, quantity=form.quantity.data)
+    except services.CartError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"Updated {line.variant.product.name} to {line.quantity}.", "success")
+    return redirect(url_for("cart.view"), code=303)
+
+
+@bp.post("/cart/lines/<int:line_id>/remove")
+def remove(line_id: int):
+    try:
+        line = services.remove_line(db.session, cart=_cart(), line_id=line_id)
+    except services.CartError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"Removed {line.variant.product.name} ({line.variant.label}).", "success")
+    return redirect(url_for("cart.view"), code=303)
+

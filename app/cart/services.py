@@ -1,0 +1,152 @@
+"""The cart's rules: what may be added, how much, and what the shopper is told when things change."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from app.cart.models import Cart, CartLine
+from app.catalog.models import Product, Variant
+
+MAX_QUANTITY_PER_LINE = 10
+
+
+class CartError(Exception):
+    """A cart rule was broken; the message is written for the shopper."""
+
+
+def get_cart(session: Session, *, token: str | None) -> Cart | None:
+    """The cart with its lines, variants, products and images loaded in one query."""
+    if not token:
+        return None
+    query = (
+        select(Cart)
+        .where(Cart.token == token)
+        .options(
+            joinedload(Cart.lines)
+            .joinedload(CartLine.variant)
+            .joinedload(Variant.product)
+            .joinedload(Product.images)
+        )
+    )
+    return session.scalars(query).unique().first()
+
+
+def item_count(session: Session, *, token: str | None) -> int:
+    if not token:
+        return 0
+    query = (
+        select(func.coalesce(func.sum(CartLine.quantity), 0))
+        .join(Cart, Cart.id == CartLine.cart_id)
+        .where(Cart.token == token)
+    )
+    return int(session.scalar(query))
+
+
+def create_cart(session: Session, *, token: str) -> Cart:
+    cart = Cart(token=token)
+    session.add(cart)
+    session.flush()
+    return cart
+
+
+def _purchasable_variant(session: Session, variant_id: int) -> Variant:
+    variant = session.scalars(
+        select(Variant).where(Variant.id == variant_id).options(joinedload(Variant.product))
+    ).first()
+    if variant is None or not variant.is_listed:
+        raise CartError("Sorry, that item is not available.")
+    if variant.is_sold_out:
+        raise CartError(f"{variant.product.name} ({variant.label}) is sold out.")
+    return variant
+
+
+def _check_quantity(variant: Variant, quantity: int, *, already_in_cart: int = 0) -> None:
+    limit = min(MAX_QUANTITY_PER_LINE, variant.stock_available)
+    if quantity < 1:
+        raise CartError("Quantity must be at least 1.")
+    if already_in_cart + quantity <= limit:
+        return
+    reason = (
+        f"only {variant.stock_available} left in stock"
+        if variant.stock_available < MAX_QUANTITY_PER_LINE
+        else f"the limit is {MAX_QUANTITY_PER_LINE} per item"
+    )
+    held = f" and you already have {already_in_cart} in your cart" if already_in_cart else ""
+    raise CartError(f"You can't have {already_in_cart + quantity}: {reason}{held}.")
+
+
+def add_item(session: Session, *, cart: Cart, variant_id: int, quantity: int) -> CartLine:
+    variant = _purchasable_variant(session, variant_id)
+    line = next((line for line in cart.lines if line.variant_id == variant.id), None)
+    if line is not None:
+        _check_quantity(variant, quantity, already_in_cart=line.quantity)
+        line.quantity += quantity
+    else:
+        _check_quantity(variant, quantity)
+        line = CartLine(variant=variant, quantity=quantity, seen_price_minor=variant.price_minor)
+        try:
+            # A savepoint, so a double-clicked "Add" racing this one cannot break the transaction.
+            with session.begin_nested():
+                cart.lines.append(line)
+                session.flush()
+        except IntegrityError:
+            raise CartError("Your cart changed at the same moment; please try again.") from None
+    line.seen_price_minor = variant.price_minor
+    session.flush()
+    return line
+
+
+def _own_line(cart: Cart | None, line_id: int) -> CartLine:
+    line = next((line for line in cart.lines if line.id == line_id), None) if cart else None
+    if line is None:
+        raise CartError("That item is no longer in your cart.")
+    return line
+
+
+def set_quantity(session: Session, *, cart: Cart | None, line_id: int, quantity: int) -> CartLine:
+    line = _own_line(cart, line_id)
+    _check_quantity(line.variant, quantity)
+    line.quantity = quantity
+    line.seen_price_minor = line.variant.price_minor
+    session.flush()
+    return line
+
+
+def remove_line(session: Session, *, cart: Cart | None, line_id: int) -> CartLine:
+    line = _own_line(cart, line_id)
+    cart.lines.remove(line)
+    session.flush()
+    return line
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    subtotal_minor: int
+    currency: str
+    item_count: int
+    has_problems: bool
+
+
+def summarise(cart: Cart | None, *, currency: str) -> CartSummary:
+    lines = cart.lines if cart else []
+    return CartSummary(
+        subtotal_minor=sum(line.total_minor for line in lines),
+        currency=currency,
+        item_count=sum(line.quantity for line in lines),
+        has_problems=any(line_problem(line) for line in lines),
+    )
+
+
+def line_problem(line: CartLine) -> str | None:
+    """What stops this line being bought as it is, in the shopper's words."""
+    variant = line.variant
+    if not variant.is_listed:
+        return "This item is no longer available. Please remove it."
+    if variant.is_sold_out:
+        return "This item has sold out since you added it. Please remove it."
+    if line.quantity > variant.stock_available:
+        return f"Only {variant.stock_available} left in stock. Please lower the quantity."
+    return None

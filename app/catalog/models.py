@@ -1,0 +1,142 @@
+"""Products, their variants and images, and the stock movements that explain every stock level."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, TimestampMixin, utcnow
+
+
+class Product(TimestampMixin, Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    description_markdown: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    ingredients: Mapped[str] = mapped_column(Text, default="")
+    directions_markdown: Mapped[str] = mapped_column(Text, default="")
+    directions_html: Mapped[str] = mapped_column(Text, default="")
+    warnings_markdown: Mapped[str] = mapped_column(Text, default="")
+    warnings_html: Mapped[str] = mapped_column(Text, default="")
+    seo_title: Mapped[str] = mapped_column(String(70), default="")
+    seo_description: Mapped[str] = mapped_column(String(170), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", order_by="Variant.position", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def ingredient_list(self) -> list[str]:
+        return [part.strip() for part in self.ingredients.split(",") if part.strip()]
+
+    @property
+    def active_variants(self) -> list[Variant]:
+        return [variant for variant in self.variants if variant.is_active]
+
+    @property
+    def primary_image(self) -> ProductImage | None:
+        return self.images[0] if self.images else None
+
+
+class ProductImage(Base):
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(255))  # relative to static/
+    alt: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int] = mapped_column(Integer, default=800)
+    height: Mapped[int] = mapped_column(Integer, default=800)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class Variant(TimestampMixin, Base):
+    __tablename__ = "variants"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[str] = mapped_column(String(40))
+    scent: Mapped[str] = mapped_column(String(60))
+    price_minor: Mapped[int] = mapped_column(Integer)
+    compare_at_minor: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def label(self) -> str:
+        return f"{self.size} · {self.scent}"
+
+    @property
+    def stock_available(self) -> int:
+        return self.stock_on_hand
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.stock_available <= 0
+
+    @property
+    def is_low_stock(self) -> bool:
+        return 0 < self.stock_available <= self.low_stock_threshold
+
+    @property
+    def is_listed(self) -> bool:
+        return self.is_active and self.product.is_active
+
+    @property
+    def is_discounted(self) -> bool:
+        return bool(self.compare_at_minor and self.compare_at_minor > self.price_minor)
+
+
+class StockReason(enum.Enum):
+    received = "received"
+    sold = "sold"
+    damaged = "damaged"
+    correction = "correction"
+    returned = "returned"
+
+
+class StockMovement(Base):
+    """One row per change to a variant's stock on hand: the audit trail staff read."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"), index=True)
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[StockReason] = mapped_column(Enum(StockReason, native_enum=False, length=20))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

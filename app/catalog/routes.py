@@ -1,0 +1,30 @@
+"""Storefront pages for the catalogue: the product list and a product's page."""
+from flask import abort, render_template, request
+
+from app.catalog import bp, services
+from app.catalog.structured_data import product_json_ld
+from app.content.services import articles_for_product
+from app.extensions import db
+
+
+@bp.get("/products")
+def product_list():
+    products = services.list_products(db.session)
+    return render_template("catalog/list.html", products=products)
+
+
+@bp.get("/products/<slug>")
+def product_detail(slug: str):
+    try:
+        product = services.get_product(db.session, slug=slug)
+    except services.ProductNotFound:
+        abort(404)
+    variant = services.choose_variant(product, sku=request.args.get("variant"))
+    articles = articles_for_product(db.session, product_id=product.id)
+    return render_template(
+        "catalog/detail.html",
+        product=product,
+        selected=variant,
+        articles=articles,
+        json_ld=product_json_ld(product),
+    )

@@ -1,0 +1,35 @@
+"""schema.org Product JSON-LD for a product page, so search engines can show price and stock."""
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from app.catalog.models import Product
+from app.money import to_major
+
+
+def product_json_ld(product: Product) -> dict:
+    brand = current_app.config["SHOP_NAME"]
+    offers = [
+        {
+            "@type": "Offer",
+            "sku": variant.sku,
+            "name": f"{product.name}, {variant.label}",
+            "price": str(to_major(variant.price_minor, variant.currency)),
+            "priceCurrency": variant.currency,
+            "availability": "https://schema.org/"
+            + ("OutOfStock" if variant.is_sold_out else "InStock"),
+            "url": url_for("catalog.product_detail", slug=product.slug, variant=variant.sku, _external=True),
+            "itemCondition": "https://schema.org/NewCondition",
+        }
+        for variant in product.active_variants
+    ]
+    return {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.seo_description or product.summary,
+        "brand": {"@type": "Brand", "name": brand},
+        "image": [url_for("static", filename=image.path, _external=True) for image in product.images],
+        "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
+        "offers": offers,
+    }

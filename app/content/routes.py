@@ -1,0 +1,28 @@
+"""Learn articles and information pages (shipping, returns, privacy, terms)."""
+from flask import abort, render_template
+
+from app.content import bp, services
+from app.extensions import db
+
+
+@bp.get("/learn")
+def article_list():
+    return render_template("content/list.html", articles=services.list_articles(db.session))
+
+
+@bp.get("/learn/<slug>")
+def article_detail(slug: str):
+    try:
+        article = services.get_article(db.session, slug=slug)
+    except services.ContentNotFound:
+        abort(404)
+    return render_template("content/article.html", article=article)
+
+
+@bp.get("/pages/<slug>")
+def page(slug: str):
+    try:
+        page = services.get_page(db.session, slug=slug)
+    except services.ContentNotFound:
+        abort(404)
+    return render_template("content/page.html", page=page)

@@ -1,0 +1,121 @@
+"""Reading and saving Learn articles and information pages."""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.catalog.models import Product
+from app.content.models import Article, Page, article_products
+from app.markup import render_markdown
+
+
+class ContentError(Exception):
+    """Content that cannot be saved as it is; the message is written for staff."""
+
+
+class ContentNotFound(ContentError):
+    pass
+
+
+def _checked_sources(sources: list[dict]) -> list[dict]:
+    """Sources become links on the page, so only web addresses are accepted."""
+    for source in sources:
+        if not source.get("title"):
+            raise ContentError("Every source needs a title.")
+        url = source.get("url", "")
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            raise ContentError(f"Source links must start with http:// or https:// ({url!r}).")
+    return [dict(source) for source in sources]
+
+
+def list_articles(session: Session) -> list[Article]:
+    query = (
+        select(Article)
+        .where(Article.is_published.is_(True))
+        .order_by(Article.position, Article.title)
+    )
+    return list(session.scalars(query))
+
+
+def get_article(session: Session, *, slug: str) -> Article:
+    query = (
+        select(Article)
+        .where(Article.slug == slug, Article.is_published.is_(True))
+        .options(
+            selectinload(Article.products).options(
+                joinedload(Product.images), selectinload(Product.variants)
+            )
+        )
+    )
+    article = session.scalars(query).unique().first()
+    if article is None:
+        raise ContentNotFound(slug)
+    return article
+
+
+def articles_for_product(session: Session, *, product_id: int) -> list[Article]:
+    query = (
+        select(Article)
+        .join(article_products, article_products.c.article_id == Article.id)
+        .where(article_products.c.product_id == product_id, Article.is_published.is_(True))
+        .order_by(Article.position)
+    )
+    return list(session.scalars(query))
+
+
+def list_pages(session: Session) -> list[Page]:
+    return list(session.scalars(select(Page).order_by(Page.title)))
+
+
+def get_page(session: Session, *, slug: str) -> Page:
+    page = session.scalars(select(Page).where(Page.slug == slug)).first()
+    if page is None:
+        raise ContentNotFound(slug)
+    return page
+
+
+def save_article(
+    session: Session,
+    *,
+    slug: str,
+    title: str,
+    summary: str,
+    body_markdown: str,
+    sources: list[dict],
+    reviewed_on: date,
+    position: int = 0,
+    product_slugs: list[str] = (),
+) -> Article:
+    """Create or update an article by slug, caching its sanitised HTML."""
+    article = session.scalars(select(Article).where(Article.slug == slug)).first()
+    if article is None:
+        article = Article(slug=slug)
+        session.add(article)
+    article.title = title
+    article.summary = summary
+    article.body_markdown = body_markdown
+    article.body_html = render_markdown(body_markdown)
+    article.sources = _checked_sources(sources)
+    article.reviewed_on = reviewed_on
+    article.position = position
+    article.products = list(
+        session.scalars(select(Product).where(Product.slug.in_(product_slugs)))
+    )
+    session.flush()
+    return article
+
+
+def save_page(session: Session, *, slug: str, title: str, summary: str, body_markdown: str) -> Page:
+    page = session.scalars(select(Page).where(Page.slug == slug)).first()
+    if page is None:
+        page = Page(slug=slug)
+        session.add(page)
+    page.title = title
+    page.summary = summary
+    page.body_markdown = body_markdown
+    page.body_html = render_markdown(body_markdown)
+    session.flush()
+    return page

@@ -1,0 +1,52 @@
+"""Home page and the machine-readable routes every shop needs."""
+from flask import Response, jsonify, render_template, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.catalog.services import list_featured_products, list_products
+from app.content.services import list_articles, list_pages
+from app.core import bp
+from app.extensions import db
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "core/home.html",
+        products=list_featured_products(db.session),
+        articles=list_articles(db.session)[:3],
+    )
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    urls = [url_for("core.home", _external=True), url_for("catalog.product_list", _external=True)]
+    urls += [url_for("catalog.product_detail", slug=p.slug, _external=True) for p in list_products(db.session)]
+    urls.append(url_for("content.article_list", _external=True))
+    urls += [url_for("content.article_detail", slug=a.slug, _external=True) for a in list_articles(db.session)]
+    urls += [url_for("content.page", slug=p.slug, _external=True) for p in list_pages(db.session)]
+    body = render_template("core/sitemap.xml", urls=urls)
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = ["User-agent: *", "Disallow: /cart", "Disallow: /checkout", "Disallow: /admin",
+             f"Sitemap: {url_for('core.sitemap', _external=True)}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/account")
+def account():
+    """A placeholder until customer accounts exist, so the header's link never 404s."""
+    return render_template("core/account.html")

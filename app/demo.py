@@ -1,0 +1,68 @@
+"""Loads the demo catalogue, Learn articles and pages from app/demo_data into an empty shop."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.catalog.models import Product, ProductImage, Variant
+from app.catalog.services import receive_stock, save_product
+from app.content.services import save_article, save_page
+
+DEMO_DATA = Path(__file__).parent / "demo_data"
+
+
+def read_front_matter(path: Path) -> tuple[dict, str]:
+    """Split a `+++` TOML front-matter block from the Markdown body after it."""
+    _, front, body = path.read_text(encoding="utf-8").split("+++", 2)
+    return tomllib.loads(front), body.strip() + "\n"
+
+
+def load_demo_data(session: Session) -> bool:
+    """Fill an empty shop; returns False (and changes nothing) if it has products already."""
+    if session.scalar(select(func.count(Product.id))):
+        return False
+    catalogue = tomllib.loads((DEMO_DATA / "products.toml").read_text(encoding="utf-8"))
+    for entry in catalogue["products"]:
+        _load_product(session, entry)
+    for path in sorted((DEMO_DATA / "articles").glob("*.md")):
+        meta, body = read_front_matter(path)
+        save_article(
+            session,
+            slug=meta["slug"],
+            title=meta["title"],
+            summary=meta["summary"],
+            body_markdown=body,
+            sources=meta.get("sources", []),
+            reviewed_on=meta["reviewed_on"],
+            position=meta.get("position", 0),
+            product_slugs=meta.get("related_products", []),
+        )
+    for path in sorted((DEMO_DATA / "pages").glob("*.md")):
+        meta, body = read_front_matter(path)
+        save_page(session, slug=meta["slug"], title=meta["title"],
+                  summary=meta.get("summary", ""), body_markdown=body)
+    return True
+
+
+def _load_product(session: Session, entry: dict) -> None:
+    entry = dict(entry)
+    images = entry.pop("images", [])
+    variants = entry.pop("variants", [])
+    entry["is_featured"] = entry.pop("featured", False)
+    product = save_product(session, **entry)
+    product.images = [
+        ProductImage(path=image["path"], alt=image["alt"], position=index)
+        for index, image in enumerate(images)
+    ]
+    for variant_entry in variants:
+        variant_entry = dict(variant_entry)
+        stock = variant_entry.pop("stock")
+        variant_entry["compare_at_minor"] = variant_entry.get("compare_at_minor") or None
+        variant = Variant(product=product, stock_on_hand=0, **variant_entry)
+        session.add(variant)
+        session.flush()
+        if stock:
+            receive_stock(session, variant_id=variant.id, quantity=stock, note="Opening stock")

@@ -1,0 +1,45 @@
+"""Styled error pages, and a clear message instead of a bare 400 when a form's token is stale."""
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Please go back and try again."),
+    403: ("You can't open this page", "Your account does not have access to it."),
+    404: ("We can't find that page", "It may have moved, or the link may be mistyped."),
+    405: ("That doesn't work here", "This address does not accept that kind of request."),
+    429: ("Too many tries", "Please wait a minute and try again."),
+    500: ("Something went wrong on our side", "We have been told. Please try again shortly."),
+}
+
+
+def _render_error(code: int, title: str, message: str):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return _render_error(
+            400,
+            "This form has expired",
+            "For your security each form can only be sent from this site, while you are on it. "
+            "Please go back, reload the page and try again. Nothing was changed.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code not in MESSAGES:
+            return error
+        title, message = MESSAGES[error.code]
+        return _render_error(error.code, title, message)
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        g.cart_item_count = 0  # the database may be why we are here: don't query it for the header
+        app.logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
+        title, message = MESSAGES[500]
+        return _render_error(500, title, message)

@@ -1,0 +1,22 @@
+"""Money as integer minor units plus a currency; the one place that formats it."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+from flask import current_app
+
+
+def to_major(amount_minor: int, currency: str) -> Decimal:
+    """Minor units to a Decimal in major units (1600 USD -> 16.00)."""
+    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+
+
+def format_money(amount_minor: int, currency: str, locale: str | None = None) -> str:
+    locale = locale or current_app.config["SHOP_LOCALE"]
+    return format_currency(to_major(amount_minor, currency), currency, locale=locale)
+
+
+def register_money_filter(app) -> None:
+    app.add_template_filter(format_money, "money")

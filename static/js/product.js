@@ -1,0 +1,20 @@
+// Progressive enhancement for the product page: show the chosen variant's price and stock
+// at the top as soon as a radio is picked. The form works the same without this script.
+(function () {
+  var form = document.querySelector("[data-product-form]");
+  var price = document.getElementById("selected-price");
+  var stock = document.getElementById("selected-stock");
+  if (!form || !price || !stock) return;
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.name !== "variant_id") return;
+    price.textContent = input.dataset.price;
+    if (input.dataset.compare) {
+      var was = document.createElement("s");
+      was.className = "compare-at";
+      was.textContent = input.dataset.compare;
+      price.append(" ", was);
+    }
+    stock.textContent = input.dataset.stock;
+  });
+})();

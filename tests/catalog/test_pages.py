@@ -1,0 +1,89 @@
+"""The catalogue as a shopper sees it: list, product page, variants, stock states, 404s."""
+import json
+import re
+
+from sqlalchemy import select
+
+from app.catalog.models import Product, Variant
+
+
+def _json_ld(html: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD on the page"
+    return json.loads(match.group(1))
+
+
+def test_product_list_shows_every_active_product_with_its_price(client):
+    html = client.get("/products").get_data(as_text=True)
+    assert "Magnesium Body Cream" in html
+    assert "Magnesium Body Butter" in html
+    assert "From $16.00" in html  # cheapest cream variant
+    assert 'href="/products/magnesium-travel-stick"' in html
+
+
+def test_inactive_product_is_hidden_and_its_page_is_a_styled_404(client, session):
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-butter")).one()
+    product.is_active = False
+    session.commit()
+    assert "Magnesium Body Butter" not in client.get("/products").get_data(as_text=True)
+    response = client.get("/products/magnesium-body-butter")
+    assert response.status_code == 404
+    assert "find that page" in response.get_data(as_text=True)
+
+
+def test_unknown_slug_is_a_styled_404(client):
+    response = client.get("/products/no-such-cream")
+    assert response.status_code == 404
+    assert 'class="site-header"' in response.get_data(as_text=True)
+
+
+def test_product_page_shows_variants_stock_ingredients_directions_and_warnings(client):
+    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    assert html.count('name="variant_id"') == 6
+    assert re.search(r'value="\d+"\s+disabled', html), "the sold-out variant is not selectable"
+    assert "Sold out" in html
+    assert "Only 3 left" in html
+    assert "In stock" in html
+    assert "Magnesium Chloride" in html
+    assert "How to use" in html and "Warnings" in html
+    assert "external use only" in html.lower()
+
+
+def test_variant_query_preselects_that_variant_and_shows_its_price(client, session):
+    variant = session.scalars(select(Variant).where(Variant.sku == "TMC-CRM-4-LAV")).one()
+    html = client.get("/products/magnesium-relief-cream?variant=TMC-CRM-4-LAV").get_data(as_text=True)
+    selected_price = re.search(r'id="selected-price">\s*([^<]+)', html).group(1).strip()
+    assert selected_price == "$26.00"
+    assert re.search(rf'value="{variant.id}"\s+checked', html)
+    assert "Was </span>$29.00" in html
+
+
+def test_unknown_variant_query_falls_back_to_first_available(client):
+    response = client.get("/products/magnesium-relief-cream?variant=NOPE")
+    assert response.status_code == 200
+    assert re.search(r'id="selected-price">\s*\$16\.00', response.get_data(as_text=True))
+
+
+def test_product_page_has_schema_org_product_json_ld(client):
+    data = _json_ld(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+    assert data["@type"] == "Product"
+    assert data["name"] == "Magnesium Body Cream"
+    offers = {offer["sku"]: offer for offer in data["offers"]}
+    assert offers["TMC-CRM-8-LAV"]["availability"] == "https://schema.org/OutOfStock"
+    assert offers["TMC-CRM-2-UNS"]["price"] == "16.00"
+    assert offers["TMC-CRM-2-UNS"]["priceCurrency"] == "USD"
+
+
+def test_product_page_links_to_its_learn_articles(client):
+    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    assert "Learn more" in html
+    assert re.search(r'href="/learn/[a-z0-9-]+"', html)
+
+
+def test_product_copy_makes_no_drug_claims(client):
+    for slug in ("magnesium-relief-cream", "magnesium-body-butter", "magnesium-travel-stick", "recovery-bundle"):
+        html = client.get(f"/products/{slug}").get_data(as_text=True)
+        copy = re.search(r'<div class="product-info">(.*?)<div class="product-details">', html, re.S).group(1)
+        copy = re.sub(r"<[^>]+>", " ", copy).lower()
+        for claim in ("relieve", "relief", "treat", "cure", "heal", "anti-inflammatory", "pain"):
+            assert claim not in copy, f"{slug} copy says {claim!r}"

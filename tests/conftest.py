@@ -1,0 +1,184 @@
+"""Fixtures: a migrated, demo-filled database per test run; an app per test inside a rollback."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from app import create_app
+from app.demo import load_demo_data
+from app.extensions import db
+from config import TestConfig
+
+_TEMP_DIR = Path(tempfile.mkdtemp(prefix="shop-tests-"))
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TEMP_DIR / 'test.db'}"
+
+
+def make_config(database_url: str = DATABASE_URL, **overrides) -> type[TestConfig]:
+    return type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+
+
+def reset_database(url: str) -> None:
+    """An empty database: drop the file (SQLite) or every table and type (PostgreSQL)."""
+    engine = sa.create_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            Path(engine.url.database).unlink(missing_ok=True)
+        else:
+            with engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def postgres_unreachable_reason(url: str) -> str | None:
+    if not url.startswith("postgresql"):
+        return None
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return None
+    except sa.exc.OperationalError as error:
+        return f"PostgreSQL at {engine.url.render_as_string()} is not reachable: {error.orig}"
+    finally:
+        engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = postgres_unreachable_reason(DATABASE_URL)
+    if reason:
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    return f"database: {sa.make_url(DATABASE_URL).render_as_string()}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database() -> str:
+    """The test database, upgraded by the real migrations and filled with the demo shop once."""
+    reset_database(DATABASE_URL)
+    app = create_app(make_config())
+    with app.app_context():
+        upgrade()
+        load_demo_data(db.session)
+        db.session.commit()
+        db.engine.dispose()
+    return DATABASE_URL
+
+
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy picks its engine per query; tests need every query on one connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture
+def app(migrated_database) -> Iterator[Flask]:
+    """An app whose every request shares one transaction, rolled back after the test."""
+    app = create_app(make_config(migrated_database))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original_session = db.session
+        db.session = db._make_scoped_session(
+            {"class_": _ConnectionBoundSession, "bind": connection,
+             "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = original_session
+            transaction.rollback()
+            connection.close()
+            db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own context, as a server would.
+
+    Without this, requests reuse the test's app context and so share `g` (the cached cart,
+    the signed-in user) with each other. After each request the test's session forgets what
+    it had loaded, so the test reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """The database session the app uses, for arranging and checking data."""
+    return db.session
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK)", statement, re.I):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counter: ...` counts the SQL statements the app sends."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_TOKEN.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_token(client):
+    """A valid CSRF token for this client's session, read from a page as a browser would."""
+
+    def fetch(path: str = "/products/magnesium-relief-cream") -> str:
+        return csrf_token_from(client.get(path).get_data(as_text=True))
+
+    return fetch
