@@ -1,0 +1,91 @@
+"""Site-wide behaviour: home, health check, sitemap, robots, headers, error pages."""
+import re
+from xml.etree import ElementTree
+
+from sqlalchemy.exc import OperationalError
+
+import app.core.routes as core_routes
+
+
+def test_home_has_hero_featured_products_and_learn_links(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<h1>" in html
+    assert html.count('class="card product-card"') >= 3
+    assert re.search(r'href="/learn/[a-z0-9-]+"', html)
+    assert 'href="/learn"' in html
+
+
+def test_layout_has_landmarks_skip_link_and_cart_count(client):
+    html = client.get("/products").get_data(as_text=True)
+    assert 'class="skip-link" href="#main"' in html
+    for landmark in ("<header", "<nav", '<main id="main"', "<footer"):
+        assert landmark in html
+    assert re.search(r'class="cart-count"[^>]*>0<', html)
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_says_when_the_database_is_down(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(core_routes.db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_sitemap_lists_products_articles_and_pages(client):
+    response = client.get("/sitemap.xml")
+    assert response.mimetype == "application/xml"
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = [loc.text for loc in ElementTree.fromstring(response.data).findall("s:url/s:loc", namespace)]
+    assert "http://localhost/products/magnesium-relief-cream" in urls
+    assert "http://localhost/learn/how-common-is-back-pain" in urls
+    assert "http://localhost/pages/shipping" in urls
+    assert not any("/cart" in url for url in urls)
+
+
+def test_robots_points_to_the_sitemap_and_keeps_crawlers_out_of_the_cart(client):
+    text = client.get("/robots.txt").get_data(as_text=True)
+    assert "Sitemap: http://localhost/sitemap.xml" in text
+    assert "Disallow: /cart" in text
+
+
+def test_security_headers_on_pages_and_errors(client):
+    for path in ("/", "/no-such-page"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_no_inline_scripts_or_styles_in_pages(client):
+    for path in ("/", "/products", "/products/magnesium-relief-cream", "/learn", "/cart"):
+        html = client.get(path).get_data(as_text=True)
+        for script in re.findall(r"<script([^>]*)>", html):
+            assert "src=" in script or 'type="application/ld+json"' in script, (path, script)
+        assert " style=" not in html and "<style" not in html, path
+
+
+def test_an_unexpected_error_shows_the_styled_500_page(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in html
+    assert "kaboom" not in html
+
+
+def test_account_placeholder_explains_guest_shopping(client):
+    assert "cart is kept on this device" in client.get("/account").get_data(as_text=True)

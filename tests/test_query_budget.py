@@ -1,0 +1,66 @@
+"""Each storefront page runs at most four SQL statements, however big the catalogue grows."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.catalog.models import Product, ProductImage, Variant
+from app.content.services import save_article
+from tests.cart.test_cart import add, variant_by_sku
+
+BUDGET = 4
+PAGES = [
+    "/",
+    "/products",
+    "/products/magnesium-relief-cream",
+    "/learn",
+    "/learn/how-common-is-back-pain",
+    "/pages/shipping",
+    "/cart",
+    "/sitemap.xml",
+]
+
+
+def grow_catalogue(session, products: int) -> None:
+    """Add products with several variants and images, all linked from one article."""
+    slugs = []
+    for number in range(products):
+        product = Product(slug=f"extra-{number}", name=f"Extra {number}", is_featured=True, position=10 + number)
+        product.images = [ProductImage(path="img/products/body-butter.svg", alt="A tub", position=i) for i in range(3)]
+        product.variants = [
+            Variant(sku=f"EXTRA-{number}-{i}", size=f"{i} oz", scent="Plain", price_minor=1000 + i,
+                    stock_on_hand=5, position=i)
+            for i in range(4)
+        ]
+        session.add(product)
+        slugs.append(product.slug)
+    save_article(session, slug="how-common-is-back-pain", title="How common is back pain?", summary="s",
+                 body_markdown="Body", sources=[], reviewed_on=date(2026, 1, 1),
+                 product_slugs=["magnesium-relief-cream", *slugs])
+    session.commit()
+
+
+def fill_cart(client, session, csrf_token) -> None:
+    token = csrf_token()
+    for sku in ("TMC-CRM-4-UNS", "TMC-BTR-4-VAN", "TMC-STK-06-PEP"):
+        add(client, token, variant_by_sku(session, sku).id, "1")
+    extra = session.scalars(select(Variant).where(Variant.sku.like("EXTRA-%"))).all()
+    for variant in extra[:12]:
+        add(client, token, variant.id, "1")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_storefront_page_stays_within_the_query_budget(client, session, csrf_token, count_queries, path):
+    grow_catalogue(session, products=25)
+    fill_cart(client, session, csrf_token)
+    with count_queries() as counter:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert counter.count <= BUDGET, f"{path} ran {counter.count} queries:\n" + "\n\n".join(counter.statements)
+
+
+def test_budget_counter_sees_the_queries(client, count_queries):
+    """The counter itself works: a product page cannot be served with zero queries."""
+    with count_queries() as counter:
+        client.get("/products/magnesium-relief-cream")
+    assert counter.count >= 2
