@@ -8,7 +8,7 @@ export FLASK_APP := app
 POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres setup setup-dev db clean
+.PHONY: run test typecheck test-sqlite test-postgres setup setup-dev db clean
 
 run: setup db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -34,8 +34,13 @@ db: setup
 
 test: setup-dev
 	@test -x $(CHROMIUM) || echo "NOTE: browser tests will be skipped: $(CHROMIUM) is missing. Install it with: apt-get install -y chromium"
+	$(MAKE) typecheck
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+
+# Our Stripe calls against the stripe library's type hints: a misspelt parameter fails here.
+typecheck: setup-dev
+	$(BIN)/mypy
 
 test-sqlite: setup-dev
 	TEST_DATABASE_URL= $(BIN)/python -m pytest

@@ -50,6 +50,14 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+    CHECKOUT_EXPIRY_MINUTES = 45  # Stripe accepts 30 minutes to 24 hours
+    SHIPPING_COUNTRIES = ["US", "CA"]
+    # code: (name shown to shoppers, price in cents); standard is free from the threshold up.
+    SHIPPING_RATES = {
+        "standard": ("Standard shipping (3–5 business days)", 595),
+        "express": ("Express shipping (1–2 business days)", 1495),
+    }
+    FREE_STANDARD_SHIPPING_FROM_MINOR = 5000
     REDIS_URL = os.environ.get("REDIS_URL")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
@@ -79,7 +87,11 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
-    SERVER_NAME = None
+    # Tests choose their payment provider and mail explicitly, whatever the shell exports.
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    STRIPE_API_BASE = None
+    MAIL_SERVER = None
 
 
 class ProductionConfig(Config):
@@ -89,10 +101,14 @@ class ProductionConfig(Config):
     @classmethod
     def init_app(cls, app) -> None:
         problems = []
-        if not cls.SECRET_KEY or len(cls.SECRET_KEY) < 32:
+        config = app.config
+        if not config["SECRET_KEY"] or len(config["SECRET_KEY"]) < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if "DATABASE_URL" not in os.environ:
             problems.append("DATABASE_URL must be set")
+        if not (config["STRIPE_SECRET_KEY"] and config["STRIPE_WEBHOOK_SECRET"]):
+            problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set "
+                            "(the built-in test gateway takes no real payments)")
         if problems:
             raise RuntimeError("Unsafe production configuration: " + "; ".join(problems))
 

@@ -35,10 +35,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.cart import bp as cart_bp
     from app.catalog import bp as catalog_bp
+    from app.checkout import bp as checkout_bp
     from app.content import bp as content_bp
     from app.core import bp as core_bp
+    from app.payments import bp as payments_bp
 
-    for blueprint in (core_bp, catalog_bp, cart_bp, content_bp):
+    for blueprint in (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, content_bp):
         app.register_blueprint(blueprint)
 
 

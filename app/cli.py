@@ -4,6 +4,9 @@ from flask import Flask
 
 from app.demo import load_demo_data
 from app.extensions import db
+from app.mail.services import deliver_outbox
+from app.payments.gateway import PaymentServiceUnavailable, get_gateway
+from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders, stale_pending_orders
 
 
 def register_commands(app: Flask) -> None:
@@ -15,3 +18,49 @@ def register_commands(app: Flask) -> None:
             click.echo("Demo data loaded.")
         else:
             click.echo("The shop already has products; demo data left alone.")
+
+    @app.cli.command("expire-checkouts")
+    @click.option("--grace-minutes", default=5, show_default=True,
+                  help="How long past its checkout's expiry an unpaid order waits.")
+    def expire_checkouts(grace_minutes: int) -> None:
+        """Cancel unpaid orders whose checkout has expired, releasing their stock (cron-safe)."""
+        gateway = get_gateway()
+        cancelled = 0
+        for order in stale_pending_orders(db.session, grace_minutes=grace_minutes):
+            try:
+                cancelled += abandon_checkout(db.session, gateway=gateway, order=order, actor="cron",
+                                              reason="The checkout expired without payment.")
+            except PaymentServiceUnavailable as error:
+                db.session.rollback()
+                click.echo(f"{order.number}: payment service unavailable ({error}); will retry.", err=True)
+                continue
+            db.session.commit()
+        deliver_outbox(db.session)
+        db.session.commit()
+        click.echo(f"Cancelled {cancelled} expired order(s).")
+
+    @app.cli.command("reconcile-payments")
+    def reconcile_payments() -> None:
+        """Ask the payment provider about every order awaiting payment, and apply what it says."""
+        gateway = get_gateway()
+        settled = 0
+        for order in pending_orders(db.session):
+            try:
+                result = fulfil_checkout(db.session, gateway=gateway, session_id=order.checkout_session_id,
+                                         actor="reconciliation")
+            except PaymentServiceUnavailable as error:
+                db.session.rollback()
+                click.echo(f"{order.number}: payment service unavailable ({error}); will retry.", err=True)
+                continue
+            db.session.commit()
+            settled += result is not None and result.status.value != "pending_payment"
+        deliver_outbox(db.session)
+        db.session.commit()
+        click.echo(f"Reconciled {settled} order(s).")
+
+    @app.cli.command("send-mail")
+    def send_mail() -> None:
+        """Send queued email that has not gone out yet (retries failures)."""
+        sent = deliver_outbox(db.session)
+        db.session.commit()
+        click.echo(f"Sent {sent} message(s).")

@@ -2,12 +2,21 @@
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
 from app.content.models import Article, Page, article_products
+from app.mail.models import OutboxMessage
+from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from app.payments.models import PaymentEvent
 
 __all__ = [
     "Article",
     "Cart",
     "CartLine",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "OutboxMessage",
     "Page",
+    "PaymentEvent",
     "Product",
     "ProductImage",
     "StockMovement",

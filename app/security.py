@@ -11,7 +11,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        "form-action 'self' https://checkout.stripe.com",  # POST /checkout redirects there
         "frame-ancestors 'none'",
     ]
 )

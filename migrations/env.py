@@ -5,6 +5,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.db import UtcDateTime
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -16,12 +18,20 @@ config.set_main_option(
 )
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the app's UtcDateTime as the plain column type it stores, so migrations stand alone."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=database.metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -36,6 +46,7 @@ def run_migrations_online() -> None:
 
     options = current_app.extensions["migrate"].configure_args
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
+    options.setdefault("render_item", render_item)
     with database.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=database.metadata, **options)
         with context.begin_transaction():

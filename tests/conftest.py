@@ -89,9 +89,15 @@ class _ConnectionBoundSession(FlaskSession):
 
 
 @pytest.fixture
-def app(migrated_database) -> Iterator[Flask]:
+def config_overrides(tmp_path) -> dict:
+    """Settings a test package needs on top of TestConfig (override this fixture to add some)."""
+    return {"MAIL_OUTBOX_DIR": str(tmp_path / "outbox")}
+
+
+@pytest.fixture
+def app(migrated_database, config_overrides) -> Iterator[Flask]:
     """An app whose every request shares one transaction, rolled back after the test."""
-    app = create_app(make_config(migrated_database))
+    app = create_app(make_config(migrated_database, **config_overrides))
     app.test_client_class = IsolatedClient
     with app.app_context():
         connection = db.engine.connect()
@@ -165,7 +171,7 @@ def count_queries(app):
     return counting
 
 
-CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token_from(html: str) -> str:

@@ -150,3 +150,35 @@ def line_problem(line: CartLine) -> str | None:
     if line.quantity > variant.stock_available:
         return f"Only {variant.stock_available} left in stock. Please lower the quantity."
     return None
+
+
+def fit_cart_to_stock(session: Session, *, cart: Cart) -> list[str]:
+    """Lower or drop lines that can no longer be bought as they are; says what changed."""
+    changes = []
+    for line in list(cart.lines):
+        variant = line.variant
+        name = f"{variant.product.name} ({variant.label})"
+        if not variant.is_listed or variant.is_sold_out:
+            cart.lines.remove(line)
+            changes.append(f"{name} is no longer available, so we removed it from your cart.")
+        elif line.quantity > variant.stock_available:
+            line.quantity = variant.stock_available
+            changes.append(f"Only {variant.stock_available} of {name} left, so we lowered your quantity.")
+        elif line.price_changed:
+            line.seen_price_minor = variant.price_minor
+    session.flush()
+    return changes
+
+
+def remove_ordered_items(session: Session, *, token: str, quantities: dict[int, int]) -> None:
+    """Take what was just paid for out of the cart it came from, leaving anything added since."""
+    cart = get_cart(session, token=token)
+    if cart is None:
+        return
+    for line in list(cart.lines):
+        ordered = quantities.get(line.variant_id, 0)
+        if ordered >= line.quantity:
+            cart.lines.remove(line)
+        elif ordered:
+            line.quantity -= ordered
+    session.flush()

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
@@ -78,6 +77,8 @@ class Variant(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
         CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        CheckConstraint("stock_reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("stock_reserved <= stock_on_hand", name="reserved_within_stock"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +90,8 @@ class Variant(TimestampMixin, Base):
     compare_at_minor: Mapped[int | None] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    # Units held for orders awaiting payment: on hand, but not for sale to anyone else.
+    stock_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -102,7 +105,7 @@ class Variant(TimestampMixin, Base):
 
     @property
     def stock_available(self) -> int:
-        return self.stock_on_hand
+        return self.stock_on_hand - self.stock_reserved
 
     @property
     def is_sold_out(self) -> bool:
@@ -123,6 +126,8 @@ class Variant(TimestampMixin, Base):
 
 class StockReason(enum.Enum):
     received = "received"
+    reserved = "reserved"
+    released = "released"
     sold = "sold"
     damaged = "damaged"
     correction = "correction"
@@ -130,13 +135,16 @@ class StockReason(enum.Enum):
 
 
 class StockMovement(Base):
-    """One row per change to a variant's stock on hand: the audit trail staff read."""
+    """One row per change to a variant's stock on hand or reservations: the trail staff read."""
 
     __tablename__ = "stock_movements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"), index=True)
-    delta: Mapped[int] = mapped_column(Integer)
+    delta: Mapped[int] = mapped_column(Integer)  # change to stock on hand
+    reserved_delta: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The order behind a reservation or sale; a plain id, so the catalogue never imports orders.
+    order_id: Mapped[int | None] = mapped_column(Integer, index=True)
     reason: Mapped[StockReason] = mapped_column(Enum(StockReason, native_enum=False, length=20))
     note: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,71 @@
+"""Turning a cart into an order: shipping choices, the price snapshot and the stock hold."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.cart.models import Cart
+from app.cart.services import fit_cart_to_stock, line_problem
+from app.catalog.services import OutOfStock
+from app.orders.models import Order
+from app.orders.services import LineSnapshot, ShippingChoice, create_order
+
+
+class CheckoutError(Exception):
+    """The cart cannot be checked out as it is; the message is written for the shopper."""
+
+
+class CartChanged(CheckoutError):
+    """The cart was adjusted to what can be bought; the shopper should look again."""
+
+    def __init__(self, changes: list[str]) -> None:
+        super().__init__(" ".join(changes))
+        self.changes = changes
+
+
+def shipping_choices(subtotal_minor: int) -> list[ShippingChoice]:
+    config = current_app.config
+    choices = []
+    for code, (name, amount) in config["SHIPPING_RATES"].items():
+        if code == "standard" and subtotal_minor >= config["FREE_STANDARD_SHIPPING_FROM_MINOR"]:
+            name, amount = name.replace("Standard shipping", "Free standard shipping"), 0
+        choices.append(ShippingChoice(code=code, name=name, amount_minor=amount))
+    return choices
+
+
+def ready_cart(session: Session, *, cart: Cart | None) -> Cart:
+    """The cart if it can be checked out as it stands; otherwise fix it and say what changed."""
+    if cart is None or not cart.lines:
+        raise CheckoutError("Your cart is empty.")
+    if any(line_problem(line) for line in cart.lines):
+        raise CartChanged(fit_cart_to_stock(session, cart=cart))
+    return cart
+
+
+def place_order(session: Session, *, cart: Cart | None, shipping_code: str, email: str) -> Order:
+    """A pending order priced from the database, with its stock held; the caller commits."""
+    cart = ready_cart(session, cart=cart)
+    subtotal = sum(line.total_minor for line in cart.lines)
+    shipping = next((choice for choice in shipping_choices(subtotal) if choice.code == shipping_code), None)
+    if shipping is None:
+        raise CheckoutError("Please choose a shipping option.")
+    lines = [
+        LineSnapshot(
+            variant_id=line.variant_id,
+            product_name=line.variant.product.name,
+            variant_label=line.variant.label,
+            sku=line.variant.sku,
+            unit_price_minor=line.variant.price_minor,
+            quantity=line.quantity,
+        )
+        for line in cart.lines
+    ]
+    try:
+        with session.begin_nested():
+            return create_order(session, lines=lines, shipping=shipping, email=email,
+                                currency=current_app.config["SHOP_CURRENCY"], cart_token=cart.token)
+    except OutOfStock:
+        # Someone bought the last units a moment ago: show the shopper the cart as it now stands.
+        session.expire_all()
+        raise CartChanged(fit_cart_to_stock(session, cart=cart) or
+                          ["Some items sold out while you were checking out."]) from None

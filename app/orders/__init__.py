@@ -1,0 +1,1 @@
+"""Orders: their states and transitions, refunds, fulfilment."""

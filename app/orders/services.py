@@ -1,0 +1,236 @@
+"""The order state machine: the one place an order's status changes.
+
+Every transition is a compare-and-set UPDATE (`... WHERE status IN (:expected)`) whose row
+count says whether this call made the change, so duplicate or concurrent events have exactly
+one effect, on SQLite and PostgreSQL alike. Each transition writes an order event.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from app.catalog.services import release_stock, reserve_stock, sell_reserved_stock
+from app.db import utcnow
+from app.mail.services import queue_email
+from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
+
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on the phone
+OPEN_FOR_PAYMENT = (OrderStatus.pending_payment,)
+PAID_STATES = (OrderStatus.paid, OrderStatus.shipped, OrderStatus.partially_refunded)
+
+
+class OrderError(Exception):
+    """An order rule was broken; the message is safe to show."""
+
+
+class OrderNotFound(OrderError):
+    pass
+
+
+@dataclass(frozen=True)
+class LineSnapshot:
+    variant_id: int
+    product_name: str
+    variant_label: str
+    sku: str
+    unit_price_minor: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShippingChoice:
+    code: str
+    name: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What the payment provider says was paid, in the provider's own figures."""
+
+    amount_minor: int
+    currency: str
+    payment_intent_id: str | None = None
+    email: str = ""
+    shipping_address: dict | None = None
+    discount_minor: int = 0
+
+
+def record_event(session: Session, *, order_id: int, kind: str, actor: str, message: str = "",
+                 data: dict | None = None) -> OrderEvent:
+    event = OrderEvent(order_id=order_id, kind=kind, actor=actor, message=message, data=data or {})
+    session.add(event)
+    return event
+
+
+def _new_number() -> str:
+    return "TW-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+
+
+def get_order(session: Session, *, order_id: int) -> Order:
+    order = session.scalars(
+        select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
+    ).first()
+    if order is None:
+        raise OrderNotFound(f"Order {order_id} not found.")
+    return order
+
+
+def find_order(session: Session, **criteria) -> Order | None:
+    """The order matching one unique column, e.g. checkout_session_id= or number=."""
+    (column, value), = criteria.items()
+    return session.scalars(
+        select(Order).where(getattr(Order, column) == value).options(selectinload(Order.lines))
+    ).first()
+
+
+def create_order(session: Session, *, lines: list[LineSnapshot], shipping: ShippingChoice,
+                 currency: str, email: str, cart_token: str) -> Order:
+    """A pending order with its stock reserved; raises OutOfStock if a line can't be held."""
+    if not lines:
+        raise OrderError("An order needs at least one item.")
+    subtotal = sum(line.unit_price_minor * line.quantity for line in lines)
+    order = Order(
+        number=_new_number(),
+        status=OrderStatus.pending_payment,
+        email=email,
+        cart_token=cart_token,
+        currency=currency,
+        subtotal_minor=subtotal,
+        shipping_minor=shipping.amount_minor,
+        total_minor=subtotal + shipping.amount_minor,
+        shipping_method=shipping.code,
+        shipping_method_name=shipping.name,
+        lines=[OrderLine(**line.__dict__) for line in lines],
+    )
+    session.add(order)
+    session.flush()
+    for line in lines:
+        reserve_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order.id)
+    record_event(session, order_id=order.id, kind="created", actor="shopper",
+                 message=f"Order placed; {sum(l.quantity for l in lines)} item(s) reserved.")
+    session.flush()
+    return order
+
+
+def attach_checkout(session: Session, *, order: Order, provider: str, session_id: str,
+                    expires_at: datetime | None) -> None:
+    order.payment_provider = provider
+    order.checkout_session_id = session_id
+    order.checkout_expires_at = expires_at
+    record_event(session, order_id=order.id, kind="payment_started", actor="system",
+                 message=f"{provider} checkout session created", data={"session_id": session_id})
+    session.flush()
+
+
+def _compare_and_set(session: Session, order_id: int, *, expected: tuple[OrderStatus, ...],
+                     new: OrderStatus, condition=True, **values) -> bool:
+    result = session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status.in_(expected), condition)
+        .values(status=new, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    order = session.identity_map.get(session.identity_key(Order, order_id))
+    if order is not None:
+        session.expire(order)
+    return result.rowcount == 1
+
+
+def flag_for_review(session: Session, *, order_id: int, reason: str, actor: str) -> None:
+    session.execute(
+        update(Order).where(Order.id == order_id)
+        .values(needs_review=True, review_reason=reason[:255], updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    record_event(session, order_id=order_id, kind="flagged", actor=actor, message=reason)
+    order = session.identity_map.get(session.identity_key(Order, order_id))
+    if order is not None:
+        session.expire(order)
+
+
+def mark_paid(session: Session, *, order_id: int, payment: Payment, actor: str) -> bool:
+    """Mark a pending order paid and sell its reserved stock; True only for the call that did it.
+
+    Safe to run twice at once (webhook and success page): the compare-and-set lets one win.
+    A payment that does not match the order is flagged for a person instead.
+    """
+    order = get_order(session, order_id=order_id)
+    expected = order.total_minor - payment.discount_minor
+    if payment.currency.upper() != order.currency.upper() or payment.amount_minor != expected:
+        if not order.needs_review:
+            flag_for_review(
+                session, order_id=order_id, actor=actor,
+                reason=f"Paid {payment.amount_minor} {payment.currency.upper()} but the order "
+                       f"expects {expected} {order.currency}: check before fulfilling.",
+            )
+        return False
+    paid = _compare_and_set(
+        session, order_id, expected=OPEN_FOR_PAYMENT, new=OrderStatus.paid,
+        paid_at=utcnow(), amount_paid_minor=payment.amount_minor,
+        discount_minor=payment.discount_minor, payment_intent_id=payment.payment_intent_id,
+        email=payment.email or order.email, shipping_address=payment.shipping_address,
+    )
+    if not paid:
+        if get_order(session, order_id=order_id).status is OrderStatus.cancelled:
+            flag_for_review(session, order_id=order_id, actor=actor,
+                            reason="A payment arrived for a cancelled order: refund it or reinstate the order.")
+        return False
+    for line in order.lines:
+        if line.variant_id is not None:
+            sell_reserved_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order_id)
+    record_event(session, order_id=order_id, kind="paid", actor=actor,
+                 message=f"Payment of {payment.amount_minor} {payment.currency.upper()} received.",
+                 data={"payment_intent": payment.payment_intent_id})
+    order = get_order(session, order_id=order_id)
+    if order.email:
+        queue_email(session, recipient=order.email, subject=f"Your order {order.number} is confirmed",
+                    template="order_confirmation", order=order, order_id=order.id)
+        record_event(session, order_id=order_id, kind="email_sent", actor="system",
+                     message=f"Order confirmation queued to {order.email}.")
+    session.flush()
+    return True
+
+
+def cancel_unpaid(session: Session, *, order_id: int, reason: str, actor: str) -> bool:
+    """Cancel an order still awaiting payment and release its stock; True if this call did it."""
+    if not _compare_and_set(session, order_id, expected=OPEN_FOR_PAYMENT, new=OrderStatus.cancelled,
+                            cancelled_at=utcnow()):
+        return False
+    order = get_order(session, order_id=order_id)
+    for line in order.lines:
+        if line.variant_id is not None:
+            release_stock(session, variant_id=line.variant_id, quantity=line.quantity,
+                          order_id=order_id, note=reason)
+    record_event(session, order_id=order_id, kind="cancelled", actor=actor, message=reason)
+    session.flush()
+    return True
+
+
+def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int, actor: str,
+                  refund_id: str | None = None) -> bool:
+    """Bring the order's refunded total up to what the provider reports; never moves it back."""
+    order = get_order(session, order_id=order_id)
+    if amount_refunded_minor <= order.amount_refunded_minor:
+        return False
+    if order.status not in PAID_STATES:
+        flag_for_review(session, order_id=order_id, actor=actor,
+                        reason=f"A refund of {amount_refunded_minor} arrived while the order was {order.status.value}.")
+        return False
+    new_status = (OrderStatus.refunded if amount_refunded_minor >= order.amount_paid_minor
+                  else OrderStatus.partially_refunded)
+    changed = _compare_and_set(
+        session, order_id, expected=PAID_STATES, new=new_status,
+        condition=Order.amount_refunded_minor < amount_refunded_minor,  # a late, smaller total loses
+        amount_refunded_minor=amount_refunded_minor,
+    )
+    if changed:
+        record_event(session, order_id=order_id, kind="refunded", actor=actor,
+                     message=f"Refunded in total: {amount_refunded_minor} {order.currency}.",
+                     data={"refund_id": refund_id} if refund_id else {})
+    session.flush()
+    return changed

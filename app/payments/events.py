@@ -1,0 +1,64 @@
+"""Reading Stripe-shaped objects (events, Checkout Sessions) into plain facts the shop acts on.
+
+Both gateways speak these shapes: Stripe's webhooks and the built-in test gateway, so one
+handler serves both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.orders.services import Payment
+
+
+@dataclass(frozen=True)
+class CheckoutFacts:
+    session_id: str
+    status: str  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
+    order_id: int | None
+    payment: Payment
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def order_id_from(obj: dict) -> int | None:
+    metadata = obj.get("metadata") or {}
+    return _int_or_none(metadata.get("order_id")) or _int_or_none(obj.get("client_reference_id"))
+
+
+def _shipping_address(session: dict) -> dict | None:
+    collected = session.get("collected_information") or {}
+    details = collected.get("shipping_details") or session.get("shipping_details")
+    if not details:
+        return None
+    address = details.get("address") or {}
+    fields = ("line1", "line2", "city", "state", "postal_code", "country")
+    return {"name": details.get("name") or "", **{field: address.get(field) or "" for field in fields}}
+
+
+def checkout_facts(session: dict) -> CheckoutFacts:
+    """The facts of a Checkout Session object, from an event or a retrieve call."""
+    customer = session.get("customer_details") or {}
+    totals = session.get("total_details") or {}
+    intent = session.get("payment_intent")
+    if isinstance(intent, dict):  # expanded
+        intent = intent.get("id")
+    return CheckoutFacts(
+        session_id=session["id"],
+        status=session.get("status") or "",
+        payment_status=session.get("payment_status") or "",
+        order_id=order_id_from(session),
+        payment=Payment(
+            amount_minor=int(session.get("amount_total") or 0),
+            currency=(session.get("currency") or "").upper(),
+            payment_intent_id=intent,
+            email=customer.get("email") or session.get("customer_email") or "",
+            shipping_address=_shipping_address(session),
+            discount_minor=int(totals.get("amount_discount") or 0),
+        ),
+    )

@@ -1,0 +1,73 @@
+"""Stripe's webhook endpoint, and the built-in test gateway's payment page."""
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+
+from app.extensions import csrf, db
+from app.mail.services import deliver_outbox
+from app.orders.models import OrderStatus
+from app.payments import bp, test_gateway
+from app.payments.forms import TestPaymentForm
+from app.payments.gateway import InvalidWebhook, get_gateway
+from app.payments.services import handle_event
+
+
+def _deliver_mail() -> None:
+    deliver_outbox(db.session)
+    db.session.commit()
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt  # Stripe signs its requests instead; the signature is checked below
+def stripe_webhook():
+    gateway = get_gateway()
+    try:
+        event = gateway.parse_webhook(request.get_data(), request.headers.get("Stripe-Signature", ""))
+    except InvalidWebhook as error:
+        current_app.logger.warning("Rejected webhook: %s", error)
+        return jsonify(error="invalid webhook"), 400
+    outcome = handle_event(db.session, provider=gateway.name, event=event)
+    db.session.commit()
+    _deliver_mail()
+    return jsonify(received=True, outcome=outcome)
+
+
+def _test_order(session_id: str):
+    if get_gateway().name != test_gateway.PROVIDER:
+        abort(404)  # with Stripe configured there is no fake payment page
+    try:
+        return test_gateway.order_for_session(session_id)
+    except LookupError:
+        abort(404)
+
+
+@bp.route("/test-payments/<session_id>", methods=["GET", "POST"])
+def test_checkout(session_id: str):
+    order = _test_order(session_id)
+    form = TestPaymentForm(email=order.email, country=current_app.config["SHIPPING_COUNTRIES"][0])
+    form.country.choices = list(current_app.config["SHIPPING_COUNTRIES"])
+    awaiting = any(event.kind == "awaiting_payment" for event in order.events)
+    if request.method == "POST" and order.status is OrderStatus.pending_payment:
+        action = request.form.get("action")
+        if action in ("settle", "fail") and awaiting:
+            kind = "succeeded" if action == "settle" else "failed"
+            _apply(f"checkout.session.async_payment_{kind}", test_gateway.session_object(
+                order, status="complete", payment_status="paid" if action == "settle" else "unpaid"))
+            return redirect(url_for("checkout.success", session_id=session_id), code=303)
+        if form.validate_on_submit():
+            if form.action.data == "decline":
+                flash("Test card declined: nothing was charged. Try again, or cancel.", "error")
+                return redirect(url_for("payments.test_checkout", session_id=session_id), code=303)
+            shipping = {field: getattr(form, field).data or "" for field in
+                        ("name", "line1", "city", "state", "postal_code", "country")}
+            paid = form.action.data == "pay"
+            _apply("checkout.session.completed", test_gateway.session_object(
+                order, status="complete", payment_status="paid" if paid else "unpaid",
+                email=form.email.data, shipping=shipping))
+            return redirect(url_for("checkout.success", session_id=session_id), code=303)
+    return render_template("checkout/test_gateway.html", order=order, form=form, awaiting=awaiting)
+
+
+def _apply(event_type: str, session_object: dict) -> None:
+    handle_event(db.session, provider=test_gateway.PROVIDER,
+                 event=test_gateway.make_event(event_type, session_object))
+    db.session.commit()
+    _deliver_mail()

@@ -1,0 +1,166 @@
+"""Applying payment events to orders: stored first, applied once, never moving an order back."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.cart.services import remove_ordered_items
+from app.db import utcnow
+from app.orders import services as orders
+from app.orders.models import Order, OrderStatus
+from app.payments.events import checkout_facts, order_id_from
+from app.payments.gateway import Gateway
+from app.payments.models import PaymentEvent
+
+HANDLED_TYPES = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "charge.refunded",
+    "charge.dispute.created",
+}
+
+
+def _store_event(session: Session, *, provider: str, event: dict) -> PaymentEvent | None:
+    """Insert the event under its unique id; None if it was stored before (a redelivery)."""
+    record = PaymentEvent(provider=provider, event_id=str(event["id"]), type=str(event["type"]), payload=event)
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        return None
+    return record
+
+
+def _order_for_charge(session: Session, obj: dict) -> int | None:
+    order_id = order_id_from(obj)
+    if order_id is not None:
+        return order_id
+    intent = obj.get("payment_intent")
+    if not intent:
+        return None
+    return session.scalar(select(Order.id).where(Order.payment_intent_id == intent))
+
+
+def handle_event(session: Session, *, provider: str, event: dict) -> str:
+    """Store and apply one provider event; returns what happened, for the log and the reply."""
+    record = _store_event(session, provider=provider, event=event)
+    if record is None:
+        return "duplicate: already processed"
+    if record.type not in HANDLED_TYPES:
+        record.outcome = "ignored: not an event this shop acts on"
+        return record.outcome
+    obj = event["data"]["object"]
+    actor = f"{provider} webhook"
+    if record.type.startswith("checkout.session."):
+        record.outcome = _apply_checkout_event(session, record.type, obj, actor=actor, record=record)
+    elif record.type == "charge.refunded":
+        record.order_id = _order_for_charge(session, obj)
+        if record.order_id is None:
+            record.outcome = "ignored: no matching order"
+        else:
+            changed = orders.record_refund(session, order_id=record.order_id, actor=actor,
+                                           amount_refunded_minor=int(obj.get("amount_refunded") or 0))
+            record.outcome = "refund recorded" if changed else "no change: refund already known"
+    else:  # charge.dispute.created
+        record.order_id = _order_for_charge(session, obj)
+        if record.order_id is None:
+            record.outcome = "ignored: no matching order"
+        else:
+            orders.flag_for_review(session, order_id=record.order_id, actor=actor,
+                                   reason=f"Payment disputed by the cardholder ({obj.get('reason', 'no reason given')}).")
+            record.outcome = "order flagged: dispute"
+    session.flush()
+    return record.outcome
+
+
+def _apply_checkout_event(session: Session, event_type: str, obj: dict, *, actor: str,
+                          record: PaymentEvent) -> str:
+    facts = checkout_facts(obj)
+    order = _order_for_checkout(session, facts)
+    if order is None:
+        return "ignored: no matching order"
+    record.order_id = order.id
+    if event_type == "checkout.session.expired":
+        cancelled = orders.cancel_unpaid(session, order_id=order.id, actor=actor,
+                                         reason="The checkout session expired before payment.")
+        return "order cancelled: checkout expired" if cancelled else "no change"
+    if event_type == "checkout.session.async_payment_failed":
+        cancelled = orders.cancel_unpaid(session, order_id=order.id, actor=actor,
+                                         reason="The delayed payment failed.")
+        return "order cancelled: payment failed" if cancelled else "no change"
+    return _settle(session, order, facts, actor=actor)
+
+
+def _order_for_checkout(session: Session, facts) -> Order | None:
+    order = orders.find_order(session, checkout_session_id=facts.session_id)
+    if order is None and facts.order_id is not None:
+        order = session.get(Order, facts.order_id)
+    return order
+
+
+def _settle(session: Session, order: Order, facts, *, actor: str) -> str:
+    """Mark the order paid if the session says so, and empty the shopper's cart."""
+    if facts.payment_status not in ("paid", "no_payment_required"):
+        orders.record_event(session, order_id=order.id, kind="awaiting_payment", actor=actor,
+                            message="Checkout finished; the payment is still processing.")
+        return "waiting: payment processing"
+    if not orders.mark_paid(session, order_id=order.id, payment=facts.payment, actor=actor):
+        return "no change: already paid, cancelled or flagged"
+    remove_ordered_items(session, token=order.cart_token,
+                         quantities={line.variant_id: line.quantity for line in order.lines if line.variant_id})
+    return "order paid"
+
+
+def fulfil_checkout(session: Session, *, gateway: Gateway, session_id: str, actor: str) -> Order | None:
+    """Ask the provider how a checkout ended and apply it: the success page's and cron's path.
+
+    The same idempotent steps as the webhook, so whichever arrives first does the work.
+    """
+    order = orders.find_order(session, checkout_session_id=session_id)
+    if order is None:
+        return None
+    if order.status is OrderStatus.pending_payment:
+        facts = checkout_facts(gateway.retrieve_checkout(session_id))
+        if facts.status == "complete":
+            _settle(session, order, facts, actor=actor)
+        elif facts.status == "expired":
+            orders.cancel_unpaid(session, order_id=order.id, actor=actor,
+                                 reason="The checkout session expired before payment.")
+        session.flush()
+    return orders.find_order(session, checkout_session_id=session_id)
+
+
+def abandon_checkout(session: Session, *, gateway: Gateway, order: Order, reason: str, actor: str) -> bool:
+    """Close the provider's session and cancel the order, releasing its stock.
+
+    If the provider says the session was paid after all, the order is settled instead.
+    """
+    if order.checkout_session_id:
+        facts = checkout_facts(gateway.expire_checkout(order.checkout_session_id))
+        if facts.status == "complete":
+            _settle(session, order, facts, actor=actor)
+            return False
+    return orders.cancel_unpaid(session, order_id=order.id, reason=reason, actor=actor)
+
+
+def stale_pending_orders(session: Session, *, grace_minutes: int = 5) -> list[Order]:
+    """Orders still awaiting payment after their checkout should have expired."""
+    cutoff = utcnow() - timedelta(minutes=grace_minutes)
+    return list(session.scalars(
+        select(Order)
+        .where(Order.status == OrderStatus.pending_payment, Order.checkout_expires_at < cutoff)
+        .order_by(Order.id)
+    ))
+
+
+def pending_orders(session: Session) -> list[Order]:
+    return list(session.scalars(
+        select(Order).where(Order.status == OrderStatus.pending_payment,
+                            Order.checkout_session_id.is_not(None)).order_by(Order.id)
+    ))

@@ -1,0 +1,117 @@
+"""Stripe: the only module that imports `stripe`. Calls are type-checked by mypy in `make test`."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import stripe
+from flask import current_app
+from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
+
+from app.orders.models import Order
+from app.payments.gateway import CheckoutRedirect, InvalidWebhook, PaymentServiceUnavailable
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def _client() -> stripe.StripeClient:
+    """One client per app: it holds a connection pool, so it is built once and reused."""
+    extensions = current_app.extensions
+    if "stripe_client" not in extensions:
+        config = current_app.config
+        base = config["STRIPE_API_BASE"]
+        extensions["stripe_client"] = stripe.StripeClient(
+            config["STRIPE_SECRET_KEY"],
+            base_addresses={"api": base} if base else None,
+            max_network_retries=2,
+        )
+    client: stripe.StripeClient = extensions["stripe_client"]
+    return client
+
+
+def _line_item(name: str, unit_amount: int, quantity: int, currency: str) -> SessionCreateParamsLineItem:
+    return {
+        "quantity": quantity,
+        "price_data": {"currency": currency, "unit_amount": unit_amount, "product_data": {"name": name}},
+    }
+
+
+def checkout_params(order: Order, *, success_url: str, cancel_url: str) -> SessionCreateParams:
+    """Everything Stripe is told comes from the order row, never from the shopper's form."""
+    config = current_app.config
+    currency = order.currency.lower()
+    metadata = {"order_id": str(order.id), "order_number": order.number}
+    params: SessionCreateParams = {
+        "mode": "payment",
+        "line_items": [
+            _line_item(f"{line.product_name} ({line.variant_label})", line.unit_price_minor, line.quantity, currency)
+            for line in order.lines
+        ],
+        "client_reference_id": str(order.id),
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "shipping_address_collection": {"allowed_countries": config["SHIPPING_COUNTRIES"]},
+        "shipping_options": [
+            {
+                "shipping_rate_data": {
+                    "type": "fixed_amount",
+                    "display_name": order.shipping_method_name,
+                    "fixed_amount": {"amount": order.shipping_minor, "currency": currency},
+                }
+            }
+        ],
+        "allow_promotion_codes": True,
+        "expires_at": int(time.time()) + config["CHECKOUT_EXPIRY_MINUTES"] * 60,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if order.email:
+        params["customer_email"] = order.email
+    return params
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def create_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> CheckoutRedirect:
+        params = checkout_params(order, success_url=success_url, cancel_url=cancel_url)
+        try:
+            session = _client().v1.checkout.sessions.create(
+                params, options={"idempotency_key": f"checkout-{order.number}"}
+            )
+        except stripe.StripeError as error:
+            current_app.logger.warning("Stripe refused checkout for %s: %s", order.number, error)
+            raise PaymentServiceUnavailable(str(error)) from error
+        if not session.url:
+            raise PaymentServiceUnavailable("Stripe returned a session without a payment page.")
+        expires_at = datetime.fromtimestamp(session.expires_at, timezone.utc)
+        return CheckoutRedirect(session_id=session.id, url=session.url, expires_at=expires_at)
+
+    def retrieve_checkout(self, session_id: str) -> dict[str, Any]:
+        try:
+            return _client().v1.checkout.sessions.retrieve(session_id).to_dict()
+        except stripe.StripeError as error:
+            raise PaymentServiceUnavailable(str(error)) from error
+
+    def expire_checkout(self, session_id: str) -> dict[str, Any]:
+        """Close an open session; one already completed or expired is returned as it is."""
+        try:
+            return _client().v1.checkout.sessions.expire(session_id).to_dict()
+        except stripe.InvalidRequestError:
+            return self.retrieve_checkout(session_id)
+        except stripe.StripeError as error:
+            raise PaymentServiceUnavailable(str(error)) from error
+
+    def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
+        """The event in a webhook body, once Stripe's signature and timestamp check out."""
+        secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+        try:
+            stripe.WebhookSignature.verify_header(payload, signature, secret, WEBHOOK_TOLERANCE_SECONDS)
+            event = json.loads(payload)
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise InvalidWebhook(str(error)) from error
+        if not isinstance(event, dict) or not {"id", "type", "data"} <= event.keys():
+            raise InvalidWebhook("The body is not a Stripe event.")
+        return event

@@ -1,0 +1,89 @@
+"""The built-in test gateway: used when no Stripe key is set (development, demos, browser tests).
+
+Its hosted page lives in this app (`/test-payments/<id>`) and is labelled as a test. What the
+shopper does there becomes a Stripe-shaped event fed to the same handler as Stripe's
+webhooks, so orders go through exactly the same state machine. Production refuses to run it.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.orders.models import Order, OrderStatus
+from app.payments.gateway import CheckoutRedirect, InvalidWebhook
+
+PROVIDER = "test"
+
+
+def order_for_session(session_id: str) -> Order:
+    order = db.session.scalars(select(Order).where(Order.checkout_session_id == session_id)).first()
+    if order is None:
+        raise LookupError(session_id)
+    return order
+
+
+def session_object(order: Order, *, status: str | None = None, payment_status: str | None = None,
+                   email: str = "", shipping: dict | None = None) -> dict:
+    """The order's checkout as a Stripe Checkout Session object would describe it."""
+    if status is None:
+        status = {OrderStatus.pending_payment: "open", OrderStatus.cancelled: "expired"}.get(order.status, "complete")
+    if payment_status is None:
+        payment_status = "unpaid" if order.status in (OrderStatus.pending_payment, OrderStatus.cancelled) else "paid"
+    metadata = {"order_id": str(order.id), "order_number": order.number}
+    address = shipping or order.shipping_address
+    return {
+        "id": order.checkout_session_id,
+        "object": "checkout.session",
+        "status": status,
+        "payment_status": payment_status,
+        "amount_total": order.total_minor,
+        "currency": order.currency.lower(),
+        "client_reference_id": str(order.id),
+        "metadata": metadata,
+        "customer_email": order.email or None,
+        "customer_details": {"email": email or order.email or None},
+        "payment_intent": f"test_pi_{order.number}" if status == "complete" else None,
+        "total_details": {"amount_discount": 0, "amount_shipping": order.shipping_minor},
+        "collected_information": {
+            "shipping_details": {
+                "name": (address or {}).get("name", ""),
+                "address": {k: v for k, v in (address or {}).items() if k != "name"},
+            }
+        } if address else None,
+    }
+
+
+def make_event(event_type: str, obj: dict) -> dict:
+    return {"id": f"test_evt_{secrets.token_urlsafe(12)}", "object": "event", "type": event_type,
+            "created": int(time.time()), "livemode": False, "data": {"object": obj}}
+
+
+class TestGateway:
+    name = PROVIDER
+    __test__ = False  # not a pytest test class, despite the name
+
+    def create_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> CheckoutRedirect:
+        session_id = f"test_cs_{secrets.token_urlsafe(18)}"
+        expires_at = datetime.now(timezone.utc) + timedelta(minutes=current_app.config["CHECKOUT_EXPIRY_MINUTES"])
+        return CheckoutRedirect(
+            session_id=session_id,
+            url=url_for("payments.test_checkout", session_id=session_id, _external=True),
+            expires_at=expires_at,
+        )
+
+    def retrieve_checkout(self, session_id: str) -> dict:
+        return session_object(order_for_session(session_id))
+
+    def expire_checkout(self, session_id: str) -> dict:
+        order = order_for_session(session_id)
+        if order.status is OrderStatus.pending_payment:
+            return session_object(order, status="expired", payment_status="unpaid")
+        return session_object(order)
+
+    def parse_webhook(self, payload: bytes, signature: str) -> dict:
+        raise InvalidWebhook("The test gateway sends no webhooks.")

@@ -1,0 +1,161 @@
+"""The webhook endpoint: only Stripe-signed, fresh, well-formed events; each applied once."""
+import copy
+import json
+import time
+
+from sqlalchemy import func, select
+
+from app.catalog.models import StockMovement
+from app.orders.models import OrderEvent, OrderStatus
+from app.payments.models import PaymentEvent
+from tests.checkout.conftest import latest_order, session_id_from
+from tests.fakes.stripe_server import event_payload
+
+
+def paid_event(shopper, stripe_server):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.complete(session_id)
+    return stripe_server.last_event("checkout.session.completed")
+
+
+def stored_events(session) -> int:
+    return session.scalar(select(func.count(PaymentEvent.id)))
+
+
+def test_bad_signature_is_refused_and_changes_nothing(shopper, session, stripe_server, deliver):
+    event = paid_event(shopper, stripe_server)
+    response = deliver(event, secret="whsec_wrong")
+    assert response.status_code == 400
+    assert stored_events(session) == 0
+    assert latest_order(session).status is OrderStatus.pending_payment
+
+
+def test_missing_signature_is_refused(client, session):
+    response = client.post("/webhooks/stripe", data=b"{}", content_type="application/json")
+    assert response.status_code == 400
+    assert stored_events(session) == 0
+
+
+def test_stale_timestamp_is_refused(shopper, session, stripe_server, deliver):
+    event = paid_event(shopper, stripe_server)
+    response = deliver(event, timestamp=int(time.time()) - 600)
+    assert response.status_code == 400
+    assert latest_order(session).status is OrderStatus.pending_payment
+
+
+def test_tampered_body_is_refused(shopper, session, stripe_server, client):
+    from tests.fakes.stripe_server import sign_payload
+    event = paid_event(shopper, stripe_server)
+    payload = event_payload(event)
+    signature = sign_payload(payload, "whsec_test_shop")
+    tampered = payload.replace(b'"amount_total": ', b'"amount_total": 1')
+    response = client.post("/webhooks/stripe", data=tampered, content_type="application/json",
+                           headers={"Stripe-Signature": signature})
+    assert response.status_code == 400
+    assert latest_order(session).status is OrderStatus.pending_payment
+
+
+def test_malformed_bodies_are_refused(deliver, session):
+    for body in (b"not json", b"[1, 2, 3]", b'{"id": "evt_1"}', b"\xff\xfe"):
+        assert deliver({}, payload=body).status_code == 400
+    assert stored_events(session) == 0
+
+
+def test_unknown_event_type_is_acknowledged_and_stored(deliver, session, stripe_server):
+    event = stripe_server.make_event("customer.created", {"id": "cus_1", "object": "customer"})
+    response = deliver(event)
+    assert response.status_code == 200
+    assert response.get_json()["outcome"].startswith("ignored")
+    assert stored_events(session) == 1
+
+
+def test_every_event_delivered_three_times_has_one_effect(shopper, session, stripe_server, deliver):
+    import stripe as stripe_library
+    completed = paid_event(shopper, stripe_server)
+    for _ in range(3):
+        assert deliver(completed).status_code == 200
+    order = latest_order(session)
+    client = stripe_library.StripeClient("sk_test_shop", base_addresses={"api": stripe_server.url})
+    client.v1.refunds.create({"payment_intent": order.payment_intent_id, "amount": 500})
+    refunded = stripe_server.last_event("charge.refunded")
+    stripe_server.dispute(order.payment_intent_id)
+    disputed = stripe_server.last_event("charge.dispute.created")
+    for event in (refunded, disputed):
+        replies = [deliver(event).get_json()["outcome"] for _ in range(3)]
+        assert replies[1:] == ["duplicate: already processed"] * 2
+    session.refresh(order)
+    assert order.amount_refunded_minor == 500
+    kinds = session.scalars(select(OrderEvent.kind).where(OrderEvent.order_id == order.id)).all()
+    assert kinds.count("paid") == 1 and kinds.count("refunded") == 1 and kinds.count("flagged") == 1
+    assert session.scalar(select(func.count(StockMovement.id)).where(
+        StockMovement.order_id == order.id, StockMovement.reason == "sold")) == 1
+    assert stored_events(session) == 3
+
+
+def test_expiry_and_failure_events_delivered_three_times_have_one_effect(shopper, session, stripe_server, deliver):
+    shopper.add("TMC-CRM-4-UNS", 2)
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.expire(session_id)
+    expired = stripe_server.last_event("checkout.session.expired")
+    for _ in range(3):
+        deliver(expired)
+    order = latest_order(session)
+    released = session.scalars(select(StockMovement).where(
+        StockMovement.order_id == order.id, StockMovement.reason == "released")).all()
+    assert len(released) == 1 and released[0].reserved_delta == -2
+
+
+def test_events_out_of_order_never_move_an_order_backwards(shopper, session, stripe_server, deliver):
+    completed = paid_event(shopper, stripe_server)
+    order = latest_order(session)
+    late_expiry = stripe_server.make_event("checkout.session.expired", {
+        **completed["data"]["object"], "status": "expired"})
+    deliver(completed)
+    deliver(late_expiry)
+    session.refresh(order)
+    assert order.status is OrderStatus.paid
+
+    import stripe as stripe_library
+    client = stripe_library.StripeClient("sk_test_shop", base_addresses={"api": stripe_server.url})
+    client.v1.refunds.create({"payment_intent": order.payment_intent_id, "amount": 700})
+    first = stripe_server.last_event("charge.refunded")
+    client.v1.refunds.create({"payment_intent": order.payment_intent_id, "amount": 300})
+    second = stripe_server.last_event("charge.refunded")
+    deliver(second)
+    deliver(first)  # older and smaller: must not lower the refunded total
+    session.refresh(order)
+    assert order.amount_refunded_minor == 1000
+    assert order.status is OrderStatus.partially_refunded
+
+
+def test_a_payment_for_a_cancelled_order_is_flagged_not_revived(shopper, session, stripe_server, deliver):
+    event = paid_event(shopper, stripe_server)
+    order = latest_order(session)
+    expired = copy.deepcopy(event)
+    expired["id"] = "evt_expired_first"
+    expired["type"] = "checkout.session.expired"
+    deliver(expired)
+    deliver(event)
+    session.refresh(order)
+    assert order.status is OrderStatus.cancelled
+    assert order.needs_review and "cancelled order" in order.review_reason
+
+
+def test_amount_mismatch_flags_the_order_instead_of_marking_it_paid(shopper, session, stripe_server, deliver):
+    event = paid_event(shopper, stripe_server)
+    for field, value in (("amount_total", 1), ("currency", "eur")):
+        wrong = copy.deepcopy(event)
+        wrong["id"] = f"evt_wrong_{field}"
+        wrong["data"]["object"][field] = value
+        reply = deliver(wrong).get_json()
+        assert reply["outcome"].startswith("no change")
+    order = latest_order(session)
+    assert order.status is OrderStatus.pending_payment
+    assert order.needs_review and "expects" in order.review_reason
+
+
+def test_webhook_reply_is_json_and_needs_no_csrf_token(shopper, stripe_server, deliver):
+    response = deliver(paid_event(shopper, stripe_server))
+    assert response.status_code == 200
+    assert json.loads(response.data)["received"] is True

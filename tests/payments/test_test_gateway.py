@@ -1,0 +1,107 @@
+"""The built-in test gateway: used without Stripe keys, through the same order state machine."""
+import re
+
+import pytest
+
+from app import create_app
+from app.orders.models import OrderStatus
+from config import ProductionConfig
+from tests.checkout.conftest import Shopper, latest_order
+from tests.conftest import csrf_token_from
+
+ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
+           "state": "ME", "postal_code": "04101", "country": "US"}
+
+
+@pytest.fixture
+def shopper(client, session):
+    return Shopper(client, session)
+
+
+def start(shopper) -> str:
+    shopper.add("TMC-CRM-4-UNS", 2)
+    response = shopper.checkout()
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert re.search(r"/test-payments/test_cs_[\w-]+$", location), location
+    return location
+
+
+def act(shopper, page_url: str, action: str, **fields):
+    token = csrf_token_from(shopper.client.get(page_url).get_data(as_text=True))
+    return shopper.client.post(page_url, data={"csrf_token": token, "action": action, **fields})
+
+
+def test_page_is_clearly_labelled_as_a_test(shopper):
+    html = shopper.client.get(start(shopper)).get_data(as_text=True)
+    assert "Test payment page" in html and "No real card is charged" in html
+
+
+def test_paying_marks_the_order_paid_and_shows_the_confirmation(shopper, session):
+    page = start(shopper)
+    response = act(shopper, page, "pay", **ADDRESS)
+    assert response.status_code == 303 and "/checkout/success?session_id=" in response.headers["Location"]
+    html = shopper.client.get(response.headers["Location"]).get_data(as_text=True)
+    order = latest_order(session)
+    assert order.status is OrderStatus.paid
+    assert order.shipping_address["city"] == "Portland" and order.email == "sam@example.com"
+    assert order.number in html and "Thank you for your order" in html
+    assert shopper.cart_lines() == {}
+    assert shopper.variant("TMC-CRM-4-UNS").stock_reserved == 0
+
+
+def test_declined_card_keeps_the_order_waiting(shopper, session):
+    page = start(shopper)
+    response = act(shopper, page, "decline", **ADDRESS)
+    assert response.status_code == 303
+    assert "Test card declined" in shopper.client.get(page).get_data(as_text=True)
+    assert latest_order(session).status is OrderStatus.pending_payment
+
+
+def test_delayed_payment_can_settle_or_fail(shopper, session):
+    page = start(shopper)
+    act(shopper, page, "pay_later", **ADDRESS)
+    assert latest_order(session).status is OrderStatus.pending_payment
+    assert "Payment fails" in shopper.client.get(page).get_data(as_text=True)
+    act(shopper, page, "fail")
+    assert latest_order(session).status is OrderStatus.cancelled
+
+
+def test_missing_address_is_asked_for_again(shopper, session):
+    page = start(shopper)
+    response = act(shopper, page, "pay", email="not-an-email")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Enter a valid email address." in html and "Enter a street address." in html
+    assert latest_order(session).status is OrderStatus.pending_payment
+
+
+def test_walking_away_cancels_and_keeps_the_cart(shopper, session):
+    page = start(shopper)
+    order = latest_order(session)
+    html = shopper.client.get(page).get_data(as_text=True)
+    cancel_link = re.search(r'href="(/checkout/cancel\?order=[^"]+)"', html).group(1)
+    shopper.client.get(cancel_link)
+    session.refresh(order)
+    assert order.status is OrderStatus.cancelled
+    assert shopper.cart_lines() == {"TMC-CRM-4-UNS": 2}
+
+
+def test_unknown_test_session_is_404(client):
+    assert client.get("/test-payments/test_cs_nope").status_code == 404
+
+
+def test_production_refuses_to_start_without_stripe(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "x" * 40, "STRIPE_SECRET_KEY": None,
+                                                "STRIPE_WEBHOOK_SECRET": None})
+    with pytest.raises(RuntimeError, match="STRIPE_SECRET_KEY"):
+        create_app(config)
+
+
+def test_production_refuses_a_weak_secret_key(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "short", "STRIPE_SECRET_KEY": "sk_live_x",
+                                                "STRIPE_WEBHOOK_SECRET": "whsec_x"})
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config)
