@@ -29,11 +29,16 @@ def read_cart_token() -> str | None:
     return g.cart_token
 
 
+def signed_cart_token(token: str) -> str:
+    """The cookie value for a cart token."""
+    return _serializer().dumps(token)
+
+
 def remember_cart_token(response: Response, token: str) -> None:
     config = current_app.config
     response.set_cookie(
         config["CART_COOKIE_NAME"],
-        _serializer().dumps(token),
+        signed_cart_token(token),
         max_age=config["CART_COOKIE_MAX_AGE"],
         httponly=True,
         secure=config["SESSION_COOKIE_SECURE"],
