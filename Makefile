@@ -45,9 +45,10 @@ typecheck: setup-dev
 test-sqlite: setup-dev
 	TEST_DATABASE_URL= $(BIN)/python -m pytest
 
-# Browser tests run once (above); here the same suite runs against PostgreSQL.
+# Browser tests run once (above); here the same suite runs against PostgreSQL. Without the
+# playwright plugin, this pass keeps the screenshots the first one saved under test-results/.
 test-postgres: setup-dev
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(POSTGRES_TEST_URL)} $(BIN)/python -m pytest -m "not e2e"
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(POSTGRES_TEST_URL)} $(BIN)/python -m pytest -m "not e2e" -p no:playwright
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache

@@ -22,26 +22,35 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before the first query or migration)
+    from app.accounts.services import load_user
     from app.db import configure_sqlite
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts import bp as accounts_bp
+    from app.admin import bp as admin_bp
     from app.cart import bp as cart_bp
     from app.catalog import bp as catalog_bp
     from app.checkout import bp as checkout_bp
+    from app.contact import bp as contact_bp
     from app.content import bp as content_bp
     from app.core import bp as core_bp
     from app.payments import bp as payments_bp
 
-    for blueprint in (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, content_bp):
+    for blueprint in (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, content_bp, accounts_bp,
+                      contact_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_template_helpers(app: Flask) -> None:

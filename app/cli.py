@@ -2,7 +2,8 @@
 import click
 from flask import Flask
 
-from app.demo import load_demo_data
+from app.accounts import services as accounts
+from app.demo import DEMO_STAFF, load_demo_data
 from app.extensions import db
 from app.mail.services import deliver_outbox
 from app.payments.gateway import PaymentServiceUnavailable, get_gateway
@@ -12,12 +13,31 @@ from app.payments.services import abandon_checkout, fulfil_checkout, pending_ord
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Load the demo catalogue, Learn articles and pages into an empty database."""
+        """Load the demo catalogue, Learn articles, pages and staff into an empty database."""
         if load_demo_data(db.session):
             db.session.commit()
             click.echo("Demo data loaded.")
         else:
             click.echo("The shop already has products; demo data left alone.")
+        if app.config.get("DEBUG"):
+            click.echo("Demo staff sign-ins (development only), at /account/sign-in:")
+            for email, role, password in DEMO_STAFF:
+                click.echo(f"  {role.value:<11} {email}  password: {password}")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--password", envvar="ADMIN_PASSWORD", default=None,
+                  help="Defaults to $ADMIN_PASSWORD; asked for if neither is given.")
+    def create_admin(email: str, password: str | None) -> None:
+        """Create an admin account for EMAIL, or promote an existing account to admin."""
+        if not password and not accounts.find_user(db.session, email=email):
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            user, created = accounts.create_or_promote_admin(db.session, email=email, password=password)
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"{'Created' if created else 'Promoted'} admin {user.email}.")
 
     @app.cli.command("expire-checkouts")
     @click.option("--grace-minutes", default=5, show_default=True,

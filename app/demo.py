@@ -7,11 +7,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Role
+from app.accounts.services import register
 from app.catalog.models import Product, ProductImage, Variant
 from app.catalog.services import receive_stock, save_product
 from app.content.services import save_article, save_page
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
+# Local demo sign-ins, printed by `flask seed-demo` in development; never created in production.
+DEMO_STAFF = (
+    ("admin@tidewater.example", Role.admin, "demo-admin-pass"),
+    ("fulfilment@tidewater.example", Role.fulfilment, "demo-fulfilment-pass"),
+    ("marketing@tidewater.example", Role.marketing, "demo-marketing-pass"),
+)
 
 
 def read_front_matter(path: Path) -> tuple[dict, str]:
@@ -44,6 +52,8 @@ def load_demo_data(session: Session) -> bool:
         meta, body = read_front_matter(path)
         save_page(session, slug=meta["slug"], title=meta["title"],
                   summary=meta.get("summary", ""), body_markdown=body)
+    for email, role, password in DEMO_STAFF:
+        register(session, email=email, password=password, name=role.value.capitalize(), role=role)
     return True
 
 

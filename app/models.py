@@ -1,6 +1,9 @@
 """Every model, imported in one place so Alembic and the shell see the whole schema."""
+from app.accounts.models import Role, User
+from app.admin.models import AuditEntry
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
+from app.contact.models import ContactReport, ReportKind, ReportStatus
 from app.content.models import Article, Page, article_products
 from app.mail.models import OutboxMessage
 from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
@@ -8,6 +11,12 @@ from app.payments.models import PaymentEvent
 
 __all__ = [
     "Article",
+    "AuditEntry",
+    "ContactReport",
+    "ReportKind",
+    "ReportStatus",
+    "Role",
+    "User",
     "Cart",
     "CartLine",
     "Order",

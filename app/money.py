@@ -20,3 +20,16 @@ def format_money(amount_minor: int, currency: str, locale: str | None = None) ->
 
 def register_money_filter(app) -> None:
     app.add_template_filter(format_money, "money")
+
+
+def parse_money(text: str, currency: str) -> int:
+    """Staff-typed amount ("12.50", "$12.50") to minor units; ValueError if it isn't one."""
+    cleaned = (text or "").strip().replace(",", "").lstrip("$").strip()
+    try:
+        amount = Decimal(cleaned)
+    except ArithmeticError:
+        raise ValueError(f"{text!r} is not an amount.") from None
+    minor = amount.scaleb(get_currency_precision(currency))
+    if minor != minor.to_integral_value() or not amount.is_finite():
+        raise ValueError(f"{text!r} has more decimal places than {currency} allows.")
+    return int(minor)

@@ -1,5 +1,11 @@
-"""Security headers on every response (role checks arrive with staff accounts)."""
-from flask import Flask, Response
+"""Security headers on every response, and the role guard on every staff route."""
+from functools import wraps
+
+from flask import Flask, Response, abort
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -18,6 +24,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_security_headers(app: Flask) -> None:
+    app.add_template_global(has_role)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
@@ -29,3 +37,26 @@ def register_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def role_required(*roles: str):
+    """Let in signed-in staff whose role is listed (admins always); others get sign-in or 403."""
+    allowed = {Role(role) for role in roles} | {Role.admin}
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def has_role(user, *roles: str) -> bool:
+    """For templates: should this user see links to screens for these roles?"""
+    return user.is_authenticated and (user.role is Role.admin or user.role.value in roles)

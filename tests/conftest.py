@@ -15,11 +15,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import select
 
 from app import create_app
+from app.cart.models import CartLine
+from app.catalog.models import Variant
 from app.demo import load_demo_data
 from app.extensions import db
+from app.orders.models import Order
 from config import TestConfig
+from tests.fakes.stripe_server import event_payload, sign_payload, start_stripe_server
 
 _TEMP_DIR = Path(tempfile.mkdtemp(prefix="shop-tests-"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TEMP_DIR / 'test.db'}"
@@ -126,6 +131,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # a streamed body is read inside the request's context
         response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.expire_all()
         return response
@@ -188,3 +194,106 @@ def csrf_token(client):
         return csrf_token_from(client.get(path).get_data(as_text=True))
 
     return fetch
+
+
+DEMO_PASSWORDS = {"admin": "demo-admin-pass", "fulfilment": "demo-fulfilment-pass",
+                  "marketing": "demo-marketing-pass"}
+
+
+def sign_in_as(client, email: str, password: str):
+    """Sign in through the real form, as a browser would."""
+    token = csrf_token_from(client.get("/account/sign-in").get_data(as_text=True))
+    return client.post("/account/sign-in", data={"csrf_token": token, "email": email, "password": password})
+
+
+@pytest.fixture
+def sign_in(app):
+    """sign_in(role_or_email, password=None) -> a client signed in as a demo staff member or a shopper."""
+
+    def signed_in_client(who: str, password: str | None = None):
+        client = app.test_client()
+        email = f"{who}@tidewater.example" if who in DEMO_PASSWORDS else who
+        response = sign_in_as(client, email, password or DEMO_PASSWORDS[who])
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return client
+
+    return signed_in_client
+
+
+@pytest.fixture
+def shopper_account(session):
+    """A registered shopper: (email, password)."""
+    from app.accounts.services import register
+
+    register(session, email="casey@example.com", password="casey-password-1", name="Casey")
+    session.commit()
+    return "casey@example.com", "casey-password-1"
+
+
+# Shopping and Stripe helpers shared by the checkout, payments and admin tests.
+WEBHOOK_SECRET = "whsec_test_shop"
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    with start_stripe_server() as server:
+        yield server
+
+
+@pytest.fixture
+def stripe_settings(stripe_server) -> dict:
+    """Config that points the app's stripe library at the local Stripe-compatible server."""
+    return {"STRIPE_SECRET_KEY": "sk_test_shop", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": stripe_server.url}
+
+
+class Shopper:
+    """A browser's worth of actions: fill the cart, check out, come back from Stripe."""
+
+    def __init__(self, client, session):
+        self.client = client
+        self.session = session
+
+    def variant(self, sku: str) -> Variant:
+        return self.session.scalars(select(Variant).where(Variant.sku == sku)).one()
+
+    def add(self, sku: str, quantity: int = 1):
+        token = csrf_token_from(self.client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+        return self.client.post("/cart/add", data={"csrf_token": token, "variant_id": self.variant(sku).id,
+                                                   "quantity": str(quantity)})
+
+    def checkout(self, shipping: str = "standard", email: str = "jo@example.com", **extra):
+        token = csrf_token_from(self.client.get("/cart").get_data(as_text=True))
+        return self.client.post("/checkout", data={"csrf_token": token, "shipping": shipping,
+                                                   "email": email, **extra})
+
+    def cart_lines(self) -> dict[str, int]:
+        rows = self.session.execute(select(Variant.sku, CartLine.quantity).join(CartLine.variant))
+        return dict(rows.all())
+
+
+@pytest.fixture
+def shopper(client, session):
+    return Shopper(client, session)
+
+
+def session_id_from(response) -> str:
+    match = re.search(r"/pay/(cs_test_\w+)", response.headers["Location"])
+    assert match, response.headers.get("Location")
+    return match.group(1)
+
+
+def latest_order(session) -> Order:
+    return session.scalars(select(Order).order_by(Order.id.desc())).first()
+
+
+@pytest.fixture
+def deliver(client):
+    """POST an event to the webhook as Stripe would (signed), returning the response."""
+
+    def send(event: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None, payload: bytes | None = None):
+        body = payload if payload is not None else event_payload(event)
+        return client.post("/webhooks/stripe", data=body, content_type="application/json",
+                           headers={"Stripe-Signature": sign_payload(body, secret, timestamp)})
+
+    return send

@@ -44,3 +44,7 @@ def remember_cart_token(response: Response, token: str) -> None:
         secure=config["SESSION_COOKIE_SECURE"],
         samesite="Lax",
     )
+
+
+def forget_cart_token(response: Response) -> None:
+    response.delete_cookie(current_app.config["CART_COOKIE_NAME"])

@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.cart import bp, services
 from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
@@ -63,7 +64,8 @@ def add():
     new_token = None
     if cart is None:
         new_token = new_cart_token()
-        cart = services.create_cart(db.session, token=new_token)
+        user_id = current_user.id if current_user.is_authenticated else None
+        cart = services.create_cart(db.session, token=new_token, user_id=user_id)
     try:
         line = services.add_item(
             db.session, cart=cart, variant_id=form.variant_id.data, quantity=form.quantity.data

@@ -45,8 +45,8 @@ def item_count(session: Session, *, token: str | None) -> int:
     return int(session.scalar(query))
 
 
-def create_cart(session: Session, *, token: str) -> Cart:
-    cart = Cart(token=token)
+def create_cart(session: Session, *, token: str, user_id: int | None = None) -> Cart:
+    cart = Cart(token=token, user_id=user_id)
     session.add(cart)
     session.flush()
     return cart
@@ -150,6 +150,37 @@ def line_problem(line: CartLine) -> str | None:
     if line.quantity > variant.stock_available:
         return f"Only {variant.stock_available} left in stock. Please lower the quantity."
     return None
+
+
+def claim_cart(session: Session, *, token: str | None, user_id: int) -> Cart | None:
+    """On sign-in: the shopper's saved cart with this browser's guest cart merged into it.
+
+    Merged quantities are capped by the usual rules (the per-line limit and the stock).
+    """
+    guest = get_cart(session, token=token)
+    saved = session.scalars(
+        select(Cart).where(Cart.user_id == user_id).order_by(Cart.updated_at.desc())
+    ).first()
+    if saved is None or (guest is not None and guest.id == saved.id):
+        if guest is not None:
+            guest.user_id = user_id
+            session.flush()
+        return guest
+    for line in list(guest.lines) if guest else []:
+        existing = next((own for own in saved.lines if own.variant_id == line.variant_id), None)
+        wanted = line.quantity + (existing.quantity if existing else 0)
+        allowed = min(wanted, MAX_QUANTITY_PER_LINE, line.variant.stock_available)
+        if allowed <= 0 or not line.variant.is_listed:
+            continue
+        if existing is not None:
+            existing.quantity = allowed
+        else:
+            saved.lines.append(CartLine(variant=line.variant, quantity=allowed,
+                                        seen_price_minor=line.seen_price_minor))
+    if guest is not None:
+        session.delete(guest)
+    session.flush()
+    return saved
 
 
 def fit_cart_to_stock(session: Session, *, cart: Cart) -> list[str]:

@@ -131,6 +131,23 @@ def restock_sold(session: Session, *, variant_id: int, quantity: int, order_id: 
                   reason=StockReason.returned, order_id=order_id, note=note, condition=True)
 
 
+def adjust_stock(session: Session, *, variant_id: int, change: int, reason: StockReason, note: str = "") -> None:
+    """A staff correction to stock on hand; never below the units held for unpaid orders."""
+    if change == 0:
+        raise CatalogError("Enter a change other than zero.")
+    if not _change_stock(session, variant_id=variant_id, on_hand=change, reserved=0, reason=reason, note=note,
+                         condition=Variant.stock_on_hand + change >= Variant.stock_reserved):
+        raise CatalogError("That would leave less stock than is held for orders awaiting payment.")
+    session.flush()
+
+
+def set_low_stock_threshold(session: Session, *, variant_id: int, threshold: int) -> None:
+    if threshold < 0:
+        raise CatalogError("The threshold cannot be negative.")
+    session.execute(update(Variant).where(Variant.id == variant_id).values(low_stock_threshold=threshold))
+    session.flush()
+
+
 def receive_stock(session: Session, *, variant_id: int, quantity: int, note: str = "") -> None:
     """Add delivered units to stock on hand, recording why."""
     if quantity <= 0:
@@ -140,12 +157,17 @@ def receive_stock(session: Session, *, variant_id: int, quantity: int, note: str
     session.flush()
 
 
-def save_product(session: Session, *, slug: str, **fields) -> Product:
-    """Create or update a product by slug, caching the sanitised HTML of its Markdown fields."""
-    product = session.scalars(select(Product).where(Product.slug == slug)).first()
+def save_product(session: Session, *, slug: str, product_id: int | None = None, **fields) -> Product:
+    """Create or update a product (by id, else by slug), caching the sanitised HTML of its Markdown."""
+    if product_id is not None:
+        check_slug_free(session, slug=slug, product_id=product_id)
+        product = session.get(Product, product_id)
+    else:
+        product = session.scalars(select(Product).where(Product.slug == slug)).first()
     if product is None:
-        product = Product(slug=slug)
+        product = Product()
         session.add(product)
+    product.slug = slug
     for markdown_field in ("description", "directions", "warnings"):
         if markdown_field in fields:
             source = fields.pop(markdown_field)
@@ -155,3 +177,33 @@ def save_product(session: Session, *, slug: str, **fields) -> Product:
         setattr(product, name, value)
     session.flush()
     return product
+
+
+def list_all_products(session: Session) -> list[Product]:
+    """Every product, active or not, for staff screens."""
+    query = select(Product).options(selectinload(Product.variants)).order_by(Product.position, Product.name)
+    return list(session.scalars(query))
+
+
+def save_variant(session: Session, *, product_id: int, variant_id: int | None = None, **fields) -> Variant:
+    """Create or update a variant; its stock changes only through the stock functions above."""
+    sku_owner = session.scalars(select(Variant.id).where(Variant.sku == fields["sku"])).first()
+    if sku_owner is not None and sku_owner != variant_id:
+        raise CatalogError(f"Another variant already uses SKU {fields['sku']}.")
+    if fields["price_minor"] < 0 or (fields.get("compare_at_minor") or 0) < 0:
+        raise CatalogError("Prices cannot be negative.")
+    variant = session.get(Variant, variant_id) if variant_id else Variant(product_id=product_id, stock_on_hand=0)
+    if variant is None or variant.product_id != product_id:
+        raise CatalogError("No such variant on this product.")
+    for name, value in fields.items():
+        setattr(variant, name, value)
+    session.add(variant)
+    session.flush()
+    return variant
+
+
+def check_slug_free(session: Session, *, slug: str, product_id: int | None) -> None:
+    """Refuse a slug that another product uses (any product, when creating a new one)."""
+    owner = session.scalars(select(Product.id).where(Product.slug == slug)).first()
+    if owner is not None and owner != product_id:
+        raise CatalogError(f"Another product already uses the address /products/{slug}.")

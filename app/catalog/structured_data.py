@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
+from app.catalog.images import image_url
 from app.catalog.models import Product
 from app.money import to_major
 
@@ -29,7 +30,7 @@ def product_json_ld(product: Product) -> dict:
         "name": product.name,
         "description": product.seo_description or product.summary,
         "brand": {"@type": "Brand", "name": brand},
-        "image": [url_for("static", filename=image.path, _external=True) for image in product.images],
+        "image": [image_url(image, external=True) for image in product.images],
         "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
         "offers": offers,
     }

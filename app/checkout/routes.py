@@ -1,5 +1,6 @@
 """Checkout pages: review and pay, the payment provider's return trips (success and cancel)."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.cart.cookie import read_cart_token
@@ -36,11 +37,14 @@ def review():
         return _back_to_cart(error)
     summary = summarise(cart, currency=current_app.config["SHOP_CURRENCY"])
     form, choices = _checkout_form(summary.subtotal_minor)
+    if current_user.is_authenticated and not form.email.data:
+        form.email.data = current_user.email
     if not form.validate_on_submit():
         return render_template("checkout/review.html", cart=cart, summary=summary, form=form, choices=choices)
     try:
         order = services.place_order(db.session, cart=cart, shipping_code=form.shipping.data,
-                                     email=form.email.data or "")
+                                     email=form.email.data or "",
+                                     user_id=current_user.id if current_user.is_authenticated else None)
     except services.CheckoutError as error:
         return _back_to_cart(error)
     db.session.commit()  # the order and its stock hold exist before the provider hears of them

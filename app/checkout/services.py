@@ -42,7 +42,8 @@ def ready_cart(session: Session, *, cart: Cart | None) -> Cart:
     return cart
 
 
-def place_order(session: Session, *, cart: Cart | None, shipping_code: str, email: str) -> Order:
+def place_order(session: Session, *, cart: Cart | None, shipping_code: str, email: str,
+                user_id: int | None = None) -> Order:
     """A pending order priced from the database, with its stock held; the caller commits."""
     cart = ready_cart(session, cart=cart)
     subtotal = sum(line.total_minor for line in cart.lines)
@@ -62,7 +63,7 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
     ]
     try:
         with session.begin_nested():
-            return create_order(session, lines=lines, shipping=shipping, email=email,
+            return create_order(session, lines=lines, shipping=shipping, email=email, user_id=user_id,
                                 currency=current_app.config["SHOP_CURRENCY"], cart_token=cart.token)
     except OutOfStock:
         # Someone bought the last units a moment ago: show the shopper the cart as it now stands.

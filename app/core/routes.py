@@ -1,5 +1,5 @@
 """Home page and the machine-readable routes every shop needs."""
-from flask import Response, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, render_template, send_from_directory, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,7 +46,7 @@ def robots():
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
-@bp.get("/account")
-def account():
-    """A placeholder until customer accounts exist, so the header's link never 404s."""
-    return render_template("core/account.html")
+@bp.get("/media/<path:filename>")
+def media(filename: str):
+    """Staff-uploaded images (checked to be PNG, JPEG or WebP when uploaded)."""
+    return send_from_directory(current_app.config["UPLOAD_FOLDER"], filename, max_age=60 * 60 * 24 * 30)

@@ -38,7 +38,8 @@ class Order(TimestampMixin, Base):
     # Set by a dispute, a paid amount that differs from the total, or a payment after cancelling.
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_reason: Mapped[str] = mapped_column(String(255), default="")
-    email: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(255), default="", index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     cart_token: Mapped[str] = mapped_column(String(64), default="", index=True)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_minor: Mapped[int] = mapped_column(Integer)
@@ -57,6 +58,9 @@ class Order(TimestampMixin, Base):
     checkout_expires_at: Mapped[datetime | None] = mapped_column()
     paid_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
+    shipped_at: Mapped[datetime | None] = mapped_column()
+    carrier: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
@@ -83,6 +87,8 @@ class OrderLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     unit_price_minor: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
+    # The batch the shipped units came from, so a recall can find who received them.
+    lot_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.catalog.services import release_stock, reserve_stock, sell_reserved_stock
+from app.catalog.services import release_stock, reserve_stock, restock_sold, sell_reserved_stock
 from app.db import utcnow
 from app.mail.services import queue_email
+from app.money import format_money
 from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on the phone
@@ -88,8 +89,15 @@ def find_order(session: Session, **criteria) -> Order | None:
     ).first()
 
 
+def orders_for_user(session: Session, *, user_id: int) -> list[Order]:
+    return list(session.scalars(
+        select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc())
+        .options(selectinload(Order.lines))
+    ))
+
+
 def create_order(session: Session, *, lines: list[LineSnapshot], shipping: ShippingChoice,
-                 currency: str, email: str, cart_token: str) -> Order:
+                 currency: str, email: str, cart_token: str, user_id: int | None = None) -> Order:
     """A pending order with its stock reserved; raises OutOfStock if a line can't be held."""
     if not lines:
         raise OrderError("An order needs at least one item.")
@@ -99,6 +107,7 @@ def create_order(session: Session, *, lines: list[LineSnapshot], shipping: Shipp
         status=OrderStatus.pending_payment,
         email=email,
         cart_token=cart_token,
+        user_id=user_id,
         currency=currency,
         subtotal_minor=subtotal,
         shipping_minor=shipping.amount_minor,
@@ -234,3 +243,62 @@ def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int
                      data={"refund_id": refund_id} if refund_id else {})
     session.flush()
     return changed
+
+
+def check_refund(order: Order, amount_minor: int) -> None:
+    """Refuse a refund the order cannot take, before anything is sent to the provider."""
+    if order.status not in PAID_STATES:
+        raise OrderError(f"Only paid orders can be refunded; this one is {order.status.label.lower()}.")
+    if amount_minor <= 0:
+        raise OrderError("Enter a refund amount greater than zero.")
+    if amount_minor > order.refundable_minor:
+        raise OrderError(f"You can refund at most {format_money(order.refundable_minor, order.currency)}.")
+
+
+def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
+         lot_numbers: dict[int, str], actor: str) -> None:
+    """Mark a paid order shipped with its tracking and batch numbers, and tell the shopper."""
+    order = get_order(session, order_id=order_id)
+    if not carrier.strip() or not tracking_number.strip():
+        raise OrderError("Enter the carrier and the tracking number.")
+    missing = [line.sku for line in order.lines if not lot_numbers.get(line.id, "").strip()]
+    if missing:
+        raise OrderError(f"Enter the batch (lot) number for {', '.join(missing)}.")
+    if not _compare_and_set(session, order_id, expected=(OrderStatus.paid, OrderStatus.partially_refunded),
+                            new=OrderStatus.shipped, shipped_at=utcnow(), carrier=carrier.strip(),
+                            tracking_number=tracking_number.strip()):
+        raise OrderError(f"Only paid orders can be shipped; this one is {order.status.label.lower()}.")
+    for line in order.lines:
+        line.lot_number = lot_numbers[line.id].strip()
+    record_event(session, order_id=order_id, kind="shipped", actor=actor,
+                 message=f"Shipped with {carrier} ({tracking_number}).",
+                 data={"lots": {line.sku: line.lot_number for line in order.lines}})
+    order = get_order(session, order_id=order_id)
+    if order.email:
+        queue_email(session, recipient=order.email, subject=f"Your order {order.number} is on its way",
+                    template="order_shipped", order=order, order_id=order.id)
+        record_event(session, order_id=order_id, kind="email_sent", actor="system",
+                     message=f"Shipping confirmation queued to {order.email}.")
+    session.flush()
+
+
+def cancel_paid(session: Session, *, order_id: int, reason: str, actor: str) -> None:
+    """Cancel a paid, unshipped order whose money has been refunded, putting its stock back."""
+    if not _compare_and_set(session, order_id, expected=(OrderStatus.refunded,), new=OrderStatus.cancelled,
+                            condition=Order.shipped_at.is_(None), cancelled_at=utcnow()):
+        raise OrderError("Only a fully refunded order that has not shipped can be cancelled.")
+    order = get_order(session, order_id=order_id)
+    for line in order.lines:
+        if line.variant_id is not None:
+            restock_sold(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order_id,
+                         note=f"Order {order.number} cancelled")
+    record_event(session, order_id=order_id, kind="cancelled", actor=actor, message=reason)
+    session.flush()
+
+
+def add_note(session: Session, *, order_id: int, text: str, actor: str) -> None:
+    if not text.strip():
+        raise OrderError("Write a note first.")
+    get_order(session, order_id=order_id)
+    record_event(session, order_id=order_id, kind="note", actor=actor, message=text.strip())
+    session.flush()

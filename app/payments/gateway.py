@@ -14,6 +14,10 @@ class PaymentServiceUnavailable(Exception):
     """The provider could not be reached or refused the call; nothing was charged."""
 
 
+class PaymentRefused(Exception):
+    """The provider understood the request and said no (e.g. the charge was disputed)."""
+
+
 class InvalidWebhook(Exception):
     """A webhook whose signature, age or body cannot be trusted."""
 
@@ -35,6 +39,8 @@ class Gateway(Protocol):
     def expire_checkout(self, session_id: str) -> dict: ...
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict: ...
+
+    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str: ...
 
 
 def get_gateway() -> Gateway:

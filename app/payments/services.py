@@ -164,3 +164,27 @@ def pending_orders(session: Session) -> list[Order]:
         select(Order).where(Order.status == OrderStatus.pending_payment,
                             Order.checkout_session_id.is_not(None)).order_by(Order.id)
     ))
+
+
+def refund_order(session: Session, *, gateway: Gateway, order: Order, amount_minor: int, actor: str) -> None:
+    """Refund through the provider, then record it; a refused or failed call changes nothing here."""
+    orders.check_refund(order, amount_minor)
+    refund_id = gateway.refund(
+        payment_intent_id=order.payment_intent_id or "",
+        amount_minor=amount_minor,
+        idempotency_key=f"refund-{order.number}-{order.amount_refunded_minor}-{amount_minor}",
+    )
+    orders.record_refund(session, order_id=order.id, actor=actor, refund_id=refund_id,
+                         amount_refunded_minor=order.amount_refunded_minor + amount_minor)
+
+
+def cancel_order(session: Session, *, gateway: Gateway, order: Order, actor: str) -> None:
+    """Staff cancel: an unpaid order is closed; a paid one is refunded in full and restocked."""
+    if order.status is OrderStatus.pending_payment:
+        abandon_checkout(session, gateway=gateway, order=order, actor=actor, reason="Cancelled by staff.")
+        return
+    if order.status is OrderStatus.shipped:
+        raise orders.OrderError("This order has shipped: refund it instead of cancelling.")
+    if order.status in orders.PAID_STATES and order.refundable_minor > 0:
+        refund_order(session, gateway=gateway, order=order, amount_minor=order.refundable_minor, actor=actor)
+    orders.cancel_paid(session, order_id=order.id, reason="Cancelled by staff; payment refunded.", actor=actor)

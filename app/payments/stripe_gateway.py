@@ -8,10 +8,11 @@ from typing import Any
 
 import stripe
 from flask import current_app
+from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 from app.orders.models import Order
-from app.payments.gateway import CheckoutRedirect, InvalidWebhook, PaymentServiceUnavailable
+from app.payments.gateway import CheckoutRedirect, InvalidWebhook, PaymentRefused, PaymentServiceUnavailable
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -103,6 +104,18 @@ class StripeGateway:
             return self.retrieve_checkout(session_id)
         except stripe.StripeError as error:
             raise PaymentServiceUnavailable(str(error)) from error
+
+    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str:
+        """Refund part or all of a payment; the key makes a repeated click refund once."""
+        params: RefundCreateParams = {"payment_intent": payment_intent_id, "amount": amount_minor,
+                                      "reason": "requested_by_customer"}
+        try:
+            refund = _client().v1.refunds.create(params, options={"idempotency_key": idempotency_key})
+        except stripe.InvalidRequestError as error:
+            raise PaymentRefused(error.user_message or str(error)) from error
+        except stripe.StripeError as error:
+            raise PaymentServiceUnavailable(str(error)) from error
+        return refund.id
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
         """The event in a webhook body, once Stripe's signature and timestamp check out."""

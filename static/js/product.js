@@ -12,9 +12,15 @@
     if (input.dataset.compare) {
       var was = document.createElement("s");
       was.className = "compare-at";
-      was.textContent = input.dataset.compare;
+      var wasLabel = document.createElement("span");
+      wasLabel.className = "visually-hidden";
+      wasLabel.textContent = "Was ";
+      was.append(wasLabel, input.dataset.compare);
       price.append(" ", was);
     }
-    stock.textContent = input.dataset.stock;
+    var badge = document.createElement("span");
+    badge.className = "badge " + input.dataset.stockClass;
+    badge.textContent = input.dataset.stock;
+    stock.replaceChildren(badge);
   });
 })();

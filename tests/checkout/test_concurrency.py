@@ -16,7 +16,7 @@ from app.demo import load_demo_data
 from app.extensions import db
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
-from tests.checkout.conftest import WEBHOOK_SECRET
+from tests.conftest import WEBHOOK_SECRET
 from tests.conftest import DATABASE_URL, make_config, reset_database
 from tests.fakes.stripe_server import event_payload, sign_payload
 

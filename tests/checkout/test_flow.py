@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.catalog.models import StockMovement, Variant
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
-from tests.checkout.conftest import latest_order, session_id_from
+from tests.conftest import latest_order, session_id_from
 
 
 def stock(session, sku: str) -> tuple[int, int]:

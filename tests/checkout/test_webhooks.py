@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.catalog.models import StockMovement
 from app.orders.models import OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
-from tests.checkout.conftest import latest_order, session_id_from
+from tests.conftest import latest_order, session_id_from
 from tests.fakes.stripe_server import event_payload
 
 

@@ -85,7 +85,3 @@ def test_an_unexpected_error_shows_the_styled_500_page(app, client):
     html = response.get_data(as_text=True)
     assert "Something went wrong on our side" in html
     assert "kaboom" not in html
-
-
-def test_account_placeholder_explains_guest_shopping(client):
-    assert "cart is kept on this device" in client.get("/account").get_data(as_text=True)

@@ -6,16 +6,10 @@ import pytest
 from app import create_app
 from app.orders.models import OrderStatus
 from config import ProductionConfig
-from tests.checkout.conftest import Shopper, latest_order
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, latest_order
 
 ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
            "state": "ME", "postal_code": "04101", "country": "US"}
-
-
-@pytest.fixture
-def shopper(client, session):
-    return Shopper(client, session)
 
 
 def start(shopper) -> str:

@@ -1,0 +1,34 @@
+"""Sign-in, registration and password forms: shape checks only; the rules are in services.py."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.accounts.services import MIN_PASSWORD_LENGTH
+
+EMAIL_CHECKS = [DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=255)]
+NEW_PASSWORD_CHECKS = [
+    DataRequired("Choose a password."),
+    Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"Use a password of at least {MIN_PASSWORD_LENGTH} characters."),
+]
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=EMAIL_CHECKS)
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=120)])
+    email = EmailField("Email", validators=EMAIL_CHECKS)
+    password = PasswordField("Password", validators=NEW_PASSWORD_CHECKS)
+    confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords don't match.")])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=EMAIL_CHECKS)
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=NEW_PASSWORD_CHECKS)
+    confirm = PasswordField("Repeat new password", validators=[EqualTo("password", "The passwords don't match.")])

@@ -1,0 +1,129 @@
+"""Register, sign in and out, reset a password, and the shopper's own orders."""
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import bp, services
+from app.accounts.forms import NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
+from app.cart.cookie import forget_cart_token, read_cart_token, remember_cart_token
+from app.cart.services import claim_cart
+from app.extensions import db, limiter
+from app.mail.services import deliver_outbox, queue_email
+from app.orders.services import find_order, orders_for_user
+
+SIGN_IN_LIMIT = "5 per minute;30 per hour"
+
+
+def _safe_next(default: str) -> str:
+    """Follow ?next= only to a path on this site, never to another host."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+        return target
+    return default
+
+
+def _start_session(user, *, remember: bool):
+    """Sign in on a fresh session (so a planted session id is useless) and bring the cart along."""
+    cart = claim_cart(db.session, token=read_cart_token(), user_id=user.id)
+    db.session.commit()
+    session.clear()
+    login_user(user, remember=remember)
+    response = redirect(_safe_next(url_for("admin.dashboard" if user.is_staff else "accounts.orders")), code=303)
+    if cart is not None:
+        remember_cart_token(response, cart.token)
+    return response
+
+
+@bp.route("/account/register", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(db.session, email=form.email.data, password=form.password.data,
+                                     name=form.name.data or "")
+        except services.AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash("Welcome! Your account is ready.", "success")
+            return _start_session(user, remember=False)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/account/sign-in", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(db.session, email=form.email.data, password=form.password.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            return _start_session(user, remember=form.remember.data)
+    return render_template("accounts/sign_in.html", form=form)
+
+
+@bp.post("/account/sign-out")
+def sign_out():
+    logout_user()
+    session.clear()
+    flash("You're signed out.", "success")
+    response = redirect(url_for("core.home"), code=303)
+    forget_cart_token(response)  # the next person on this device starts with an empty cart
+    return response
+
+
+@bp.route("/account/reset", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = services.find_user(db.session, email=form.email.data)
+        if user is not None and user.is_active:
+            link = url_for("accounts.reset_password", token=services.reset_token(user), _external=True)
+            queue_email(db.session, recipient=user.email, subject="Reset your password",
+                        template="password_reset", link=link, user=user)
+            db.session.commit()
+            deliver_outbox(db.session)
+            db.session.commit()
+        # The same answer either way, so this form can't be used to find out who has an account.
+        flash("If that email has an account, we've sent it a link to reset the password. "
+              "The link works once, for an hour.", "success")
+        return redirect(url_for("accounts.sign_in"), code=303)
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = services.user_for_reset_token(db.session, token=token)
+    except services.AccountError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.reset_request"), code=303)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(db.session, user=user, password=form.password.data)
+        db.session.commit()
+        flash("Your password has been changed. Please sign in.", "success")
+        return redirect(url_for("accounts.sign_in"), code=303)
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.get("/account")
+@login_required
+def orders():
+    return render_template("accounts/orders.html", orders=orders_for_user(db.session, user_id=current_user.id))
+
+
+@bp.get("/account/orders/<number>")
+@login_required
+def order_detail(number: str):
+    order = find_order(db.session, number=number)
+    if order is None or order.user_id != current_user.id:
+        abort(404)
+    return render_template("accounts/order.html", order=order)

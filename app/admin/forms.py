@@ -1,0 +1,112 @@
+"""Staff forms. Shape checks only; each action's rules live in its package's services."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+
+from app.accounts.models import Role
+from app.catalog.models import StockReason
+from app.orders.models import OrderStatus
+
+CONFIRM = "Tick the box to confirm."
+STAFF_ADJUSTMENTS = (StockReason.received, StockReason.damaged, StockReason.correction, StockReason.returned)
+
+
+class OrderFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    status = SelectField("Status", choices=[SelectChoice("", "Any status"), SelectChoice("needs_review", "Needs review")]
+                         + [SelectChoice(status.value, status.label) for status in OrderStatus], validators=[Optional()])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    q = StringField("Order number or email", validators=[Optional(), Length(max=255)])
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField("Carrier", validators=[DataRequired("Enter the carrier."), Length(max=60)])
+    tracking_number = StringField("Tracking number", validators=[DataRequired("Enter the tracking number."),
+                                                                 Length(max=100)])
+    confirm = BooleanField("The parcel has left: email the shopper", validators=[DataRequired(CONFIRM)])
+
+
+class RefundForm(FlaskForm):
+    amount = StringField("Amount to refund", validators=[DataRequired("Enter an amount."), Length(max=20)])
+    confirm = BooleanField("Refund this amount to the shopper's card", validators=[DataRequired(CONFIRM)])
+
+
+class CancelForm(FlaskForm):
+    confirm = BooleanField("Cancel this order (a paid order is refunded in full)", validators=[DataRequired(CONFIRM)])
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Internal note", validators=[DataRequired("Write a note first."), Length(max=2000)])
+
+
+class StockAdjustForm(FlaskForm):
+    change = IntegerField("Change (+ adds, − removes)", validators=[
+        InputRequired("Enter how many units to add or remove."),
+        NumberRange(min=-10000, max=10000, message="Enter a change between −10,000 and 10,000.")])
+    reason = SelectField("Reason", choices=[SelectChoice(reason.value, reason.value.capitalize()) for reason in STAFF_ADJUSTMENTS])
+    note = StringField("Note", validators=[Length(max=255)])
+
+
+class ThresholdForm(FlaskForm):
+    threshold = IntegerField("Low-stock threshold", validators=[
+        InputRequired("Enter a threshold."), NumberRange(min=0, max=10000, message="Enter 0 to 10,000.")])
+
+
+SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, numbers and hyphens.")
+
+
+class ProductForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=160)])
+    slug = StringField("Web address (slug)", validators=[DataRequired("Enter a slug."), Length(max=120), SLUG])
+    summary = StringField("Summary", validators=[Length(max=300)])
+    description = TextAreaField("Description (Markdown)", validators=[Length(max=20000)])
+    ingredients = TextAreaField("Ingredients (INCI, comma-separated)", validators=[Length(max=5000)])
+    directions = TextAreaField("How to use (Markdown)", validators=[Length(max=5000)])
+    warnings = TextAreaField("Warnings (Markdown)", validators=[Length(max=5000)])
+    seo_title = StringField("SEO title", validators=[Length(max=70)])
+    seo_description = StringField("SEO description", validators=[Length(max=170)])
+    position = IntegerField("Position", default=0, validators=[InputRequired(), NumberRange(min=0, max=10000)])
+    is_active = BooleanField("Active (shown in the shop)")
+    is_featured = BooleanField("Featured on the home page")
+
+
+class VariantForm(FlaskForm):
+    sku = StringField("SKU", validators=[DataRequired("Enter a SKU."), Length(max=64),
+                                         Regexp(r"^[A-Z0-9-]+$", message="Use capitals, numbers and hyphens.")])
+    size = StringField("Size", validators=[DataRequired("Enter a size."), Length(max=40)])
+    scent = StringField("Scent", validators=[DataRequired("Enter a scent."), Length(max=60)])
+    price = StringField("Price", validators=[DataRequired("Enter a price."), Length(max=20)])
+    compare_at = StringField("Compare-at price (optional)", validators=[Length(max=20)])
+    weight_grams = IntegerField("Weight (g)", default=0, validators=[InputRequired(), NumberRange(min=0, max=100000)])
+    position = IntegerField("Position", default=0, validators=[InputRequired(), NumberRange(min=0, max=10000)])
+    is_active = BooleanField("Active")
+
+
+class ImageForm(FlaskForm):
+    image = FileField("Image (PNG, JPEG or WebP, up to 5 MB)", validators=[
+        FileRequired("Choose an image."), FileAllowed(["png", "jpg", "jpeg", "webp"], "PNG, JPEG or WebP only.")])
+    alt = StringField("Alt text (describe the picture)", validators=[DataRequired("Describe the image."),
+                                                                     Length(max=255)])
+
+
+class StaffForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter an email."), Email("Enter a valid email."),
+                                            Length(max=255)])
+    name = StringField("Name", validators=[Length(max=120)])
+    role = SelectField("Role", choices=[SelectChoice(role.value, role.value.capitalize()) for role in Role])
+    password = PasswordField("Password (new accounts, or to reset)", validators=[Optional(), Length(min=10, max=200)])
+    is_active = BooleanField("Account active", default=True)
+
+
+class AssignReportForm(FlaskForm):
+    assignee = SelectField("Assign to", coerce=int)
+
+
+class CloseReportForm(FlaskForm):
+    resolution = TextAreaField("What was done", validators=[DataRequired("Say how it was resolved."),
+                                                            Length(max=2000)])

@@ -1,0 +1,38 @@
+"""Dashboard, audit log and the marketing landing page."""
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from app.admin import bp, services
+from app.admin.charts import revenue_bars
+from app.catalog.services import list_all_products
+from app.content.services import list_articles
+from app.extensions import db
+from app.security import has_role, role_required
+
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@role_required("fulfilment", "marketing")
+def dashboard():
+    if not has_role(current_user, "fulfilment"):
+        return render_template("admin/dashboard_marketing.html", products=list_all_products(db.session),
+                               articles=list_articles(db.session))
+    figures = services.dashboard(db.session)
+    chart = revenue_bars(figures.revenue_by_day, currency=current_app.config["SHOP_CURRENCY"])
+    return render_template("admin/dashboard.html", figures=figures, chart=chart)
+
+
+@bp.get("/content")
+@role_required("marketing")
+def content():
+    return render_template("admin/dashboard_marketing.html", products=list_all_products(db.session),
+                           articles=list_articles(db.session))
+
+
+@bp.get("/audit")
+@role_required()
+def audit_log():
+    page = db.paginate(services.audit_entries(db.session), page=request.args.get("page", 1, type=int),
+                       per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/audit.html", page=page)

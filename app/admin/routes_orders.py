@@ -1,0 +1,133 @@
+"""Order screens: list and search, detail with its timeline, the staff actions, CSV export."""
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from app.admin import bp, services
+from app.admin.forms import CancelForm, NoteForm, OrderFilterForm, RefundForm, ShipForm
+from app.extensions import db
+from app.mail.services import deliver_outbox
+from app.money import parse_money
+from app.orders import services as orders
+from app.payments.gateway import PaymentRefused, PaymentServiceUnavailable, get_gateway
+from app.payments.services import cancel_order, refund_order
+from app.security import role_required
+
+PAGE_SIZE = 25
+ORDER_FIELDS = ("status", "amount_refunded_minor", "carrier", "tracking_number", "needs_review")
+
+
+def _order_or_404(number: str):
+    order = orders.find_order(db.session, number=number)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/orders")
+@role_required("fulfilment")
+def order_list():
+    form = OrderFilterForm(request.args)
+    form.validate()
+    query = services.order_query(status=form.status.data or "", date_from=form.date_from.data,
+                                 date_to=form.date_to.data, search=form.q.data or "")
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/orders.html", form=form, page=page)
+
+
+@bp.get("/orders/export.csv")
+@role_required("fulfilment")
+def order_export():
+    form = OrderFilterForm(request.args)
+    form.validate()
+    rows = services.orders_csv(db.session, date_from=form.date_from.data, date_to=form.date_to.data)
+    return Response(stream_with_context(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=orders.csv"})
+
+
+@bp.get("/orders/<number>")
+@role_required("fulfilment")
+def order_detail(number: str):
+    order = _order_or_404(number)
+    return render_template(
+        "admin/order.html", order=order, ship_form=ShipForm(), refund_form=RefundForm(),
+        cancel_form=CancelForm(), note_form=NoteForm(),
+    )
+
+
+def _run_action(order, form, action: str, work):
+    """Validate, do the work, audit it and commit; any refusal is shown and nothing changes."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("admin.order_detail", number=order.number), code=303)
+    before = services.snapshot(order, *ORDER_FIELDS)
+    try:
+        message = work()
+    except (orders.OrderError, PaymentRefused, PaymentServiceUnavailable, ValueError) as error:
+        db.session.rollback()
+        prefix = "The payment service is unavailable: " if isinstance(error, PaymentServiceUnavailable) else ""
+        flash(prefix + str(error), "error")
+        return redirect(url_for("admin.order_detail", number=order.number), code=303)
+    order = orders.get_order(db.session, order_id=order.id)
+    services.audit(db.session, actor=current_user, action=action, obj_type="order", obj_id=order.number,
+                   before=before, after=services.snapshot(order, *ORDER_FIELDS))
+    db.session.commit()
+    deliver_outbox(db.session)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.order_detail", number=order.number), code=303)
+
+
+@bp.post("/orders/<number>/ship")
+@role_required("fulfilment")
+def order_ship(number: str):
+    order = _order_or_404(number)
+    form = ShipForm()
+
+    def ship():
+        lots = {line.id: request.form.get(f"lot-{line.id}", "") for line in order.lines}
+        orders.ship(db.session, order_id=order.id, carrier=form.carrier.data,
+                    tracking_number=form.tracking_number.data, lot_numbers=lots, actor=current_user.email)
+        return "Marked as shipped; the shopper has been emailed the tracking number."
+
+    return _run_action(order, form, "order.ship", ship)
+
+
+@bp.post("/orders/<number>/refund")
+@role_required("fulfilment")
+def order_refund(number: str):
+    order = _order_or_404(number)
+    form = RefundForm()
+
+    def refund():
+        amount = parse_money(form.amount.data, order.currency)
+        refund_order(db.session, gateway=get_gateway(), order=order, amount_minor=amount, actor=current_user.email)
+        return "Refund issued."
+
+    return _run_action(order, form, "order.refund", refund)
+
+
+@bp.post("/orders/<number>/cancel")
+@role_required("fulfilment")
+def order_cancel(number: str):
+    order = _order_or_404(number)
+
+    def cancel():
+        cancel_order(db.session, gateway=get_gateway(), order=order, actor=current_user.email)
+        return "Order cancelled and its stock released."
+
+    return _run_action(order, CancelForm(), "order.cancel", cancel)
+
+
+@bp.post("/orders/<number>/notes")
+@role_required("fulfilment")
+def order_note(number: str):
+    order = _order_or_404(number)
+    form = NoteForm()
+
+    def note():
+        orders.add_note(db.session, order_id=order.id, text=form.text.data, actor=current_user.email)
+        return "Note added."
+
+    return _run_action(order, form, "order.note", note)

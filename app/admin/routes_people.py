@@ -1,0 +1,125 @@
+"""Staff accounts (admin only) and contact / reaction reports (admin and fulfilment)."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from app.accounts import services as accounts
+from app.accounts.models import Role, User
+from app.admin import bp, services
+from app.admin.forms import AssignReportForm, CloseReportForm, StaffForm
+from app.contact import services as reports
+from app.contact.models import ContactReport
+from app.extensions import db
+from app.security import role_required
+
+STAFF_FIELDS = ("email", "name", "role", "is_active_account")
+REPORT_FIELDS = ("status", "assigned_to_email", "resolution")
+
+
+@bp.get("/staff")
+@role_required()
+def staff_list():
+    return render_template("admin/staff.html", staff=accounts.staff_members(db.session))
+
+
+@bp.route("/staff/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
+@role_required()
+def staff_edit(user_id: int | None):
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = StaffForm(obj=user, role=user.role.value if user else Role.fulfilment.value,
+                     is_active=user.is_active_account if user else True)
+    if form.validate_on_submit():
+        before = services.snapshot(user, *STAFF_FIELDS) if user else None
+        try:
+            if user is None:
+                user = accounts.register(db.session, email=form.email.data, password=form.password.data or "",
+                                         name=form.name.data or "", role=Role(form.role.data))
+            else:
+                if user.id == current_user.id and Role(form.role.data) is not Role.admin:
+                    raise accounts.AccountError("You can't remove your own admin role.")
+                user.name = form.name.data or ""
+                user.role = Role(form.role.data)
+                user.is_active_account = form.is_active.data
+                if form.password.data:
+                    accounts.set_password(db.session, user=user, password=form.password.data)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            services.audit(db.session, actor=current_user, action="staff.create" if before is None else "staff.edit",
+                           obj_type="user", obj_id=user.email, before=before,
+                           after=services.snapshot(user, *STAFF_FIELDS))
+            db.session.commit()
+            flash(f"Saved {user.email} ({user.role.value}).", "success")
+            return redirect(url_for("admin.staff_list"), code=303)
+    return render_template("admin/staff_edit.html", form=form, user=user)
+
+
+def _report_or_404(report_id: int) -> ContactReport:
+    report = db.session.get(ContactReport, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/reports")
+@role_required("fulfilment")
+def report_list():
+    status = request.args.get("status", "")
+    if status not in ("", "new", "assigned", "closed"):
+        status = ""
+    return render_template("admin/reports.html", reports=reports.list_reports(db.session, status=status),
+                           status=status)
+
+
+@bp.get("/reports/<int:report_id>")
+@role_required("fulfilment")
+def report_detail(report_id: int):
+    report = _report_or_404(report_id)
+    assign_form = AssignReportForm()
+    assign_form.assignee.choices = [SelectChoice(user.id, user.email) for user in accounts.staff_members(db.session)]
+    return render_template("admin/report.html", report=report, assign_form=assign_form,
+                           close_form=CloseReportForm())
+
+
+def _report_action(report: ContactReport, form, action: str, work):
+    if form.validate_on_submit():
+        before = services.snapshot(report, *REPORT_FIELDS)
+        try:
+            work()
+        except reports.ReportError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            services.audit(db.session, actor=current_user, action=action, obj_type="report", obj_id=report.id,
+                           before=before, after=services.snapshot(report, *REPORT_FIELDS))
+            db.session.commit()
+            flash("Report updated.", "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("admin.report_detail", report_id=report.id), code=303)
+
+
+@bp.post("/reports/<int:report_id>/assign")
+@role_required("fulfilment")
+def report_assign(report_id: int):
+    report = _report_or_404(report_id)
+    form = AssignReportForm()
+    staff = accounts.staff_members(db.session)
+    form.assignee.choices = [SelectChoice(user.id, user.email) for user in staff]
+    return _report_action(report, form, "report.assign", lambda: reports.assign(
+        db.session, report=report, assignee=next(user for user in staff if user.id == form.assignee.data)))
+
+
+@bp.post("/reports/<int:report_id>/close")
+@role_required("fulfilment")
+def report_close(report_id: int):
+    report = _report_or_404(report_id)
+    form = CloseReportForm()
+    return _report_action(report, form, "report.close", lambda: reports.close(
+        db.session, report=report, resolution=form.resolution.data, closed_by=current_user))

@@ -1,0 +1,36 @@
+"""The public contact page."""
+from flask import flash, redirect, render_template, request, url_for
+from wtforms import SelectChoice
+
+from app.catalog.services import list_products
+from app.contact import bp, services
+from app.contact.forms import ContactForm
+from app.extensions import db, limiter
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@limiter.limit("5 per minute;30 per day", methods=["POST"])
+def contact():
+    form = ContactForm()
+    form.product.choices = [SelectChoice(0, "Choose a product")] + [
+        SelectChoice(product.id, product.name) for product in list_products(db.session)]
+    if form.validate_on_submit():
+        if form.website.data:  # only bots fill the hidden field: thank them and keep nothing
+            return redirect(url_for("contact.thanks"), code=303)
+        try:
+            services.submit(db.session, kind=form.kind.data, name=form.name.data, email=form.email.data,
+                            phone=form.phone.data or "", product_id=form.product.data or None,
+                            batch_number=form.batch_number.data or "", message=form.message.data,
+                            consent=form.consent.data, source_ip=request.remote_addr or "")
+        except services.ReportError as error:
+            db.session.rollback()
+            form.product.errors = [*form.product.errors, str(error)]
+        else:
+            db.session.commit()
+            return redirect(url_for("contact.thanks"), code=303)
+    return render_template("contact/form.html", form=form)
+
+
+@bp.get("/contact/thanks")
+def thanks():
+    return render_template("contact/thanks.html")
