@@ -21,8 +21,6 @@ class SignInForm(FlaskForm):
 class RegisterForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=120)])
     email = EmailField("Email", validators=EMAIL_CHECKS)
-    password = PasswordField("Password", validators=NEW_PASSWORD_CHECKS)
-    confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords don't match.")])
 
 
 class ResetRequestForm(FlaskForm):

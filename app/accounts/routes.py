@@ -36,20 +36,28 @@ def _start_session(user, *, remember: bool):
     return response
 
 
+def _email_password_link(user, *, subject: str, template: str) -> None:
+    link = url_for("accounts.reset_password", token=services.reset_token(user), _external=True)
+    queue_email(db.session, recipient=user.email, subject=subject, template=template, link=link, user=user)
+    db.session.commit()
+    deliver_outbox(db.session)
+    db.session.commit()
+
+
 @bp.route("/account/register", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register(db.session, email=form.email.data, password=form.password.data,
-                                     name=form.name.data or "")
-        except services.AccountError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            flash("Welcome! Your account is ready.", "success")
-            return _start_session(user, remember=False)
+        user, created = services.start_registration(db.session, email=form.email.data, name=form.name.data or "")
+        if created:
+            _email_password_link(user, subject="Finish creating your account", template="account_welcome")
+        elif user.is_active:
+            _email_password_link(user, subject="You already have an account", template="account_exists")
+        # The same answer either way, so this form can't be used to find out who has an account.
+        flash(f"We've sent an email to {form.email.data}. Follow its link to choose your password "
+              "and finish signing up; the link works once, for an hour.", "success")
+        return redirect(url_for("accounts.sign_in"), code=303)
     return render_template("accounts/register.html", form=form)
 
 
@@ -85,12 +93,7 @@ def reset_request():
     if form.validate_on_submit():
         user = services.find_user(db.session, email=form.email.data)
         if user is not None and user.is_active:
-            link = url_for("accounts.reset_password", token=services.reset_token(user), _external=True)
-            queue_email(db.session, recipient=user.email, subject="Reset your password",
-                        template="password_reset", link=link, user=user)
-            db.session.commit()
-            deliver_outbox(db.session)
-            db.session.commit()
+            _email_password_link(user, subject="Reset your password", template="password_reset")
         # The same answer either way, so this form can't be used to find out who has an account.
         flash("If that email has an account, we've sent it a link to reset the password. "
               "The link works once, for an hour.", "success")
@@ -108,9 +111,8 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         services.set_password(db.session, user=user, password=form.password.data)
-        db.session.commit()
-        flash("Your password has been changed. Please sign in.", "success")
-        return redirect(url_for("accounts.sign_in"), code=303)
+        flash("Your password is set and you're signed in.", "success")
+        return _start_session(user, remember=False)
     return render_template("accounts/reset_password.html", form=form)
 
 

@@ -1,6 +1,8 @@
 """Registering, signing in, password resets and staff roles: the accounts' rules."""
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -55,6 +57,22 @@ def register(session: Session, *, email: str, password: str, name: str = "", rol
     session.add(user)
     session.flush()
     return user
+
+
+def start_registration(session: Session, *, email: str, name: str = "") -> tuple[User, bool]:
+    """The account for EMAIL, created without a usable password if new; True if it was created.
+
+    The caller emails a link either way (choose a password, or: you already have an account),
+    and shows the same page either way, so the form never tells who is a customer here.
+    """
+    user = find_user(session, email=email)
+    if user is not None:
+        return user, False
+    user = User(email=normalise_email(email), name=name.strip(), role=Role.customer,
+                password_hash=generate_password_hash(secrets.token_urlsafe(32)))
+    session.add(user)
+    session.flush()
+    return user, True
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User:
