@@ -35,15 +35,22 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+def live_app(tmp_path_factory):
+    """The app behind the live server, for arranging data (e.g. a shopper's account) directly."""
+    folder = tmp_path_factory.mktemp("live-server")
+    url = f"sqlite:///{folder / 'shop.db'}"
+    reset_database(url)
+    return create_app(make_config(url, MAIL_OUTBOX_DIR=str(folder / "outbox"), RATELIMIT_ENABLED=False))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
     """The demo shop served over HTTP for the whole session; yields its base URL.
 
     It has its own SQLite file: the shared test database lives inside per-test rollbacks,
     which a server in another thread would never see.
     """
-    url = f"sqlite:///{tmp_path_factory.mktemp('live-server') / 'shop.db'}"
-    reset_database(url)
-    app = create_app(make_config(url))
+    app = live_app
     with app.app_context():
         upgrade()
         load_demo_data(db.session)
