@@ -41,7 +41,8 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Disallow: /cart", "Disallow: /checkout", "Disallow: /admin",
+    # The cart stays crawlable (an empty cart is harmless); checkout, accounts and admin are not.
+    lines = ["User-agent: *", "Disallow: /checkout", "Disallow: /account", "Disallow: /admin",
              f"Sitemap: {url_for('core.sitemap', _external=True)}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 

@@ -50,10 +50,11 @@ def test_sitemap_lists_products_articles_and_pages(client):
     assert not any("/cart" in url for url in urls)
 
 
-def test_robots_points_to_the_sitemap_and_keeps_crawlers_out_of_the_cart(client):
+def test_robots_points_to_the_sitemap_and_keeps_crawlers_out_of_private_pages(client):
     text = client.get("/robots.txt").get_data(as_text=True)
     assert "Sitemap: http://localhost/sitemap.xml" in text
-    assert "Disallow: /cart" in text
+    for private in ("/checkout", "/account", "/admin"):
+        assert f"Disallow: {private}" in text
 
 
 def test_security_headers_on_pages_and_errors(client):
