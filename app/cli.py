@@ -6,6 +6,7 @@ from app.accounts import services as accounts
 from app.demo import DEMO_STAFF, load_demo_data
 from app.extensions import db
 from app.mail.services import deliver_outbox
+from app.orders.models import OrderStatus
 from app.payments.gateway import PaymentServiceUnavailable, get_gateway
 from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders, stale_pending_orders
 
@@ -45,38 +46,24 @@ def register_commands(app: Flask) -> None:
     def expire_checkouts(grace_minutes: int) -> None:
         """Cancel unpaid orders whose checkout has expired, releasing their stock (cron-safe)."""
         gateway = get_gateway()
-        cancelled = 0
-        for order in stale_pending_orders(db.session, grace_minutes=grace_minutes):
-            try:
-                cancelled += abandon_checkout(db.session, gateway=gateway, order=order, actor="cron",
-                                              reason="The checkout expired without payment.")
-            except PaymentServiceUnavailable as error:
-                db.session.rollback()
-                click.echo(f"{order.number}: payment service unavailable ({error}); will retry.", err=True)
-                continue
-            db.session.commit()
-        deliver_outbox(db.session)
-        db.session.commit()
+        cancelled = _each_order(
+            stale_pending_orders(db.session, grace_minutes=grace_minutes),
+            lambda order: abandon_checkout(db.session, gateway=gateway, order=order, actor="cron",
+                                           reason="The checkout expired without payment."),
+        )
         click.echo(f"Cancelled {cancelled} expired order(s).")
 
     @app.cli.command("reconcile-payments")
     def reconcile_payments() -> None:
         """Ask the payment provider about every order awaiting payment, and apply what it says."""
         gateway = get_gateway()
-        settled = 0
-        for order in pending_orders(db.session):
-            try:
-                result = fulfil_checkout(db.session, gateway=gateway, session_id=order.checkout_session_id,
-                                         actor="reconciliation")
-            except PaymentServiceUnavailable as error:
-                db.session.rollback()
-                click.echo(f"{order.number}: payment service unavailable ({error}); will retry.", err=True)
-                continue
-            db.session.commit()
-            settled += result is not None and result.status.value != "pending_payment"
-        deliver_outbox(db.session)
-        db.session.commit()
-        click.echo(f"Reconciled {settled} order(s).")
+
+        def settle(order) -> bool:
+            result = fulfil_checkout(db.session, gateway=gateway, session_id=order.checkout_session_id,
+                                     actor="reconciliation")
+            return result is not None and result.status is not OrderStatus.pending_payment
+
+        click.echo(f"Reconciled {_each_order(pending_orders(db.session), settle)} order(s).")
 
     @app.cli.command("send-mail")
     def send_mail() -> None:
@@ -84,3 +71,22 @@ def register_commands(app: Flask) -> None:
         sent = deliver_outbox(db.session)
         db.session.commit()
         click.echo(f"Sent {sent} message(s).")
+
+
+def _each_order(orders, work) -> int:
+    """Run work(order) for each order in its own transaction, then send the mail it queued.
+
+    An unreachable payment provider skips that order (cron tries again next time) and says so.
+    """
+    done = 0
+    for order in orders:
+        try:
+            done += bool(work(order))
+        except PaymentServiceUnavailable as error:
+            db.session.rollback()
+            click.echo(f"{order.number}: payment service unavailable ({error}); will retry.", err=True)
+            continue
+        db.session.commit()
+    deliver_outbox(db.session)
+    db.session.commit()
+    return done

@@ -1,5 +1,5 @@
 """Stock and product screens: levels, adjustments with reasons, history; products and variants."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import bp, services
@@ -8,32 +8,13 @@ from app.catalog import services as catalog
 from app.catalog.images import add_product_image
 from app.catalog.models import Product, StockReason, Variant
 from app.extensions import db
+from app.forms import flash_form_errors
 from app.money import parse_money, to_major
 from app.security import role_required
 
 PRODUCT_FIELDS = ("name", "slug", "summary", "description_markdown", "ingredients", "directions_markdown",
                   "warnings_markdown", "seo_title", "seo_description", "position", "is_active", "is_featured")
 VARIANT_FIELDS = ("sku", "size", "scent", "price_minor", "compare_at_minor", "weight_grams", "position", "is_active")
-
-
-def _flash_errors(form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
-
-
-def _variant_or_404(variant_id: int) -> Variant:
-    variant = db.session.get(Variant, variant_id)
-    if variant is None:
-        abort(404)
-    return variant
-
-
-def _product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
-    if product is None:
-        abort(404)
-    return product
 
 
 @bp.get("/stock")
@@ -45,7 +26,7 @@ def stock_list():
 @bp.get("/stock/<int:variant_id>")
 @role_required("fulfilment")
 def stock_detail(variant_id: int):
-    variant = _variant_or_404(variant_id)
+    variant = db.get_or_404(Variant, variant_id)
     return render_template("admin/stock_detail.html", variant=variant, adjust_form=StockAdjustForm(),
                            threshold_form=ThresholdForm(threshold=variant.low_stock_threshold),
                            history=services.stock_history(db.session, variant_id=variant_id))
@@ -54,7 +35,7 @@ def stock_detail(variant_id: int):
 @bp.post("/stock/<int:variant_id>/adjust")
 @role_required("fulfilment")
 def stock_adjust(variant_id: int):
-    variant = _variant_or_404(variant_id)
+    variant = db.get_or_404(Variant, variant_id)
     form = StockAdjustForm()
     if form.validate_on_submit():
         before = services.snapshot(variant, "stock_on_hand", "stock_reserved")
@@ -73,14 +54,14 @@ def stock_adjust(variant_id: int):
             db.session.commit()
             flash(f"Stock of {variant.sku} is now {variant.stock_on_hand}.", "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("admin.stock_detail", variant_id=variant_id), code=303)
 
 
 @bp.post("/stock/<int:variant_id>/threshold")
 @role_required("fulfilment")
 def stock_threshold(variant_id: int):
-    variant = _variant_or_404(variant_id)
+    variant = db.get_or_404(Variant, variant_id)
     form = ThresholdForm()
     if form.validate_on_submit():
         before = services.snapshot(variant, "low_stock_threshold")
@@ -91,7 +72,7 @@ def stock_threshold(variant_id: int):
         db.session.commit()
         flash(f"Low-stock threshold for {variant.sku} set to {variant.low_stock_threshold}.", "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("admin.stock_detail", variant_id=variant_id), code=303)
 
 
@@ -105,7 +86,7 @@ def product_list():
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
 @role_required()
 def product_edit(product_id: int | None):
-    product = _product_or_404(product_id) if product_id else None
+    product = db.get_or_404(Product, product_id) if product_id else None
     form = ProductForm(obj=product, description=getattr(product, "description_markdown", ""),
                        directions=getattr(product, "directions_markdown", ""),
                        warnings=getattr(product, "warnings_markdown", ""))
@@ -129,7 +110,7 @@ def product_edit(product_id: int | None):
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("admin.product_edit", product_id=saved.id), code=303)
     elif request.method == "POST":
-        _flash_errors(form)
+        flash_form_errors(form)
     return render_template("admin/product_edit.html", product=product, form=form, image_form=ImageForm())
 
 
@@ -137,8 +118,8 @@ def product_edit(product_id: int | None):
 @bp.route("/products/<int:product_id>/variants/<int:variant_id>", methods=["GET", "POST"])
 @role_required()
 def variant_edit(product_id: int, variant_id: int | None):
-    product = _product_or_404(product_id)
-    variant = _variant_or_404(variant_id) if variant_id else None
+    product = db.get_or_404(Product, product_id)
+    variant = db.get_or_404(Variant, variant_id) if variant_id else None
     form = VariantForm(obj=variant)
     currency = current_app.config["SHOP_CURRENCY"]
     if variant is not None and request.method == "GET":
@@ -164,14 +145,14 @@ def variant_edit(product_id: int, variant_id: int | None):
             flash(f"Saved {saved.sku}. Stock is changed on the stock screen.", "success")
             return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
     elif request.method == "POST":
-        _flash_errors(form)
+        flash_form_errors(form)
     return render_template("admin/variant_edit.html", product=product, variant=variant, form=form)
 
 
 @bp.post("/products/<int:product_id>/images")
 @role_required()
 def product_image_add(product_id: int):
-    product = _product_or_404(product_id)
+    product = db.get_or_404(Product, product_id)
     form = ImageForm()
     if form.validate_on_submit():
         try:
@@ -186,5 +167,5 @@ def product_image_add(product_id: int):
             db.session.commit()
             flash("Image added.", "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from app.admin import bp, services
 from app.admin.forms import CancelForm, NoteForm, OrderFilterForm, RefundForm, ShipForm
 from app.extensions import db
+from app.forms import flash_form_errors
 from app.mail.services import deliver_outbox
 from app.money import parse_money
 from app.orders import services as orders
@@ -57,9 +58,7 @@ def order_detail(number: str):
 def _run_action(order, form, action: str, work):
     """Validate, do the work, audit it and commit; any refusal is shown and nothing changes."""
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
         return redirect(url_for("admin.order_detail", number=order.number), code=303)
     before = services.snapshot(order, *ORDER_FIELDS)
     try:

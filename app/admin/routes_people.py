@@ -1,5 +1,5 @@
 """Staff accounts (admin only) and contact / reaction reports (admin and fulfilment)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -10,6 +10,7 @@ from app.admin.forms import AssignReportForm, CloseReportForm, StaffForm
 from app.contact import services as reports
 from app.contact.models import ContactReport
 from app.extensions import db
+from app.forms import flash_form_errors
 from app.security import role_required
 
 STAFF_FIELDS = ("email", "name", "role", "is_active_account")
@@ -26,9 +27,7 @@ def staff_list():
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
 @role_required()
 def staff_edit(user_id: int | None):
-    user = db.session.get(User, user_id) if user_id else None
-    if user_id and user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id) if user_id else None
     form = StaffForm(obj=user, role=user.role.value if user else Role.fulfilment.value,
                      is_active=user.is_active_account if user else True)
     if form.validate_on_submit():
@@ -58,13 +57,6 @@ def staff_edit(user_id: int | None):
     return render_template("admin/staff_edit.html", form=form, user=user)
 
 
-def _report_or_404(report_id: int) -> ContactReport:
-    report = db.session.get(ContactReport, report_id)
-    if report is None:
-        abort(404)
-    return report
-
-
 @bp.get("/reports")
 @role_required("fulfilment")
 def report_list():
@@ -78,7 +70,7 @@ def report_list():
 @bp.get("/reports/<int:report_id>")
 @role_required("fulfilment")
 def report_detail(report_id: int):
-    report = _report_or_404(report_id)
+    report = db.get_or_404(ContactReport, report_id)
     assign_form = AssignReportForm()
     assign_form.assignee.choices = [SelectChoice(user.id, user.email) for user in accounts.staff_members(db.session)]
     return render_template("admin/report.html", report=report, assign_form=assign_form,
@@ -99,16 +91,14 @@ def _report_action(report: ContactReport, form, action: str, work):
             db.session.commit()
             flash("Report updated.", "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
     return redirect(url_for("admin.report_detail", report_id=report.id), code=303)
 
 
 @bp.post("/reports/<int:report_id>/assign")
 @role_required("fulfilment")
 def report_assign(report_id: int):
-    report = _report_or_404(report_id)
+    report = db.get_or_404(ContactReport, report_id)
     form = AssignReportForm()
     staff = accounts.staff_members(db.session)
     form.assignee.choices = [SelectChoice(user.id, user.email) for user in staff]
@@ -119,7 +109,7 @@ def report_assign(report_id: int):
 @bp.post("/reports/<int:report_id>/close")
 @role_required("fulfilment")
 def report_close(report_id: int):
-    report = _report_or_404(report_id)
+    report = db.get_or_404(ContactReport, report_id)
     form = CloseReportForm()
     return _report_action(report, form, "report.close", lambda: reports.close(
         db.session, report=report, resolution=form.resolution.data, closed_by=current_user))

@@ -8,6 +8,7 @@ from app.cart import bp, services
 from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
 from app.cart.forms import AddToCartForm, QuantityForm
 from app.extensions import db
+from app.forms import flash_form_errors
 
 
 @bp.app_context_processor
@@ -20,12 +21,6 @@ def cart_item_count():
         return g.cart_item_count
 
     return {"cart_item_count": count}
-
-
-def _flash_form_errors(form) -> None:
-    messages = [error for errors in form.errors.values() for error in errors]
-    for message in dict.fromkeys(messages):  # a field can fail two checks with one message
-        flash(message, "error")
 
 
 def _back_to_shopping():
@@ -57,7 +52,7 @@ def view():
 def add():
     form = AddToCartForm()
     if not form.validate():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back_to_shopping()
     token = read_cart_token()
     cart = services.get_cart(db.session, token=token)
@@ -86,7 +81,7 @@ def add():
 def update(line_id: int):
     form = QuantityForm()
     if not form.validate():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("cart.view"), code=303)
     try:
         line = services.set_quantity(db.session, cart=_cart(), line_id=line_id, quantity=form.quantity.data)

@@ -77,6 +77,15 @@ def get_page(session: Session, *, slug: str) -> Page:
     return page
 
 
+def _by_slug(session: Session, model, slug: str):
+    """The row with this slug, or a new one added to the session."""
+    row = session.scalars(select(model).where(model.slug == slug)).first()
+    if row is None:
+        row = model(slug=slug)
+        session.add(row)
+    return row
+
+
 def save_article(
     session: Session,
     *,
@@ -90,10 +99,7 @@ def save_article(
     product_slugs: list[str] = (),
 ) -> Article:
     """Create or update an article by slug, caching its sanitised HTML."""
-    article = session.scalars(select(Article).where(Article.slug == slug)).first()
-    if article is None:
-        article = Article(slug=slug)
-        session.add(article)
+    article = _by_slug(session, Article, slug)
     article.title = title
     article.summary = summary
     article.body_markdown = body_markdown
@@ -109,10 +115,7 @@ def save_article(
 
 
 def save_page(session: Session, *, slug: str, title: str, summary: str, body_markdown: str) -> Page:
-    page = session.scalars(select(Page).where(Page.slug == slug)).first()
-    if page is None:
-        page = Page(slug=slug)
-        session.add(page)
+    page = _by_slug(session, Page, slug)
     page.title = title
     page.summary = summary
     page.body_markdown = body_markdown
