@@ -39,7 +39,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Connections are recycled rather than pinged before each request: a ping is one more round
+    # trip on every page, and a connection the server dropped fails one request, then reconnects.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
     SECRET_KEY = os.environ.get("SECRET_KEY")
     WTF_CSRF_TIME_LIMIT = None  # a form left open for hours still submits; the token is session-bound
     SESSION_COOKIE_HTTPONLY = True

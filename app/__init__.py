@@ -55,8 +55,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from app.money import register_money_filter
+    from app.urls import template_url_for
 
     register_money_filter(app)
+    app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound so create_app can bind them to any app."""
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,3 +18,9 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "strong"
 # Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis when REDIS_URL is set.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _reads_are_not_rate_limited() -> bool:
+    """Every limit here guards a form POST, so reads skip the limiter's per-request bookkeeping."""
+    return request.method in ("GET", "HEAD", "OPTIONS")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -14,7 +15,12 @@ def to_major(amount_minor: int, currency: str) -> Decimal:
 
 
 def format_money(amount_minor: int, currency: str, locale: str | None = None) -> str:
-    locale = locale or current_app.config["SHOP_LOCALE"]
+    return _formatted(amount_minor, currency, locale or current_app.config["SHOP_LOCALE"])
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount_minor: int, currency: str, locale: str) -> str:
+    # Babel re-reads the locale's pattern on every call; a shop shows the same few prices all day.
     return format_currency(to_major(amount_minor, currency), currency, locale=locale)
 
 

@@ -1,9 +1,11 @@
 """Fixtures: a migrated, demo-filled database per test run; an app per test inside a rollback."""
 from __future__ import annotations
 
+import atexit
 import contextvars
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,7 @@ from config import TestConfig
 from tests.fakes.stripe_server import event_payload, sign_payload, start_stripe_server
 
 _TEMP_DIR = Path(tempfile.mkdtemp(prefix="shop-tests-"))
+atexit.register(shutil.rmtree, _TEMP_DIR, ignore_errors=True)
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TEMP_DIR / 'test.db'}"
 
 

@@ -116,6 +116,17 @@ class Variant(TimestampMixin, Base):
         return 0 < self.stock_available <= self.low_stock_threshold
 
     @property
+    def stock_label(self) -> str:
+        if self.is_sold_out:
+            return "Sold out"
+        return f"Only {self.stock_available} left" if self.is_low_stock else "In stock"
+
+    @property
+    def stock_state(self) -> str:
+        """soldout, low or instock: the storefront's badge style."""
+        return "soldout" if self.is_sold_out else "low" if self.is_low_stock else "instock"
+
+    @property
     def is_listed(self) -> bool:
         return self.is_active and self.product.is_active
 

@@ -1,7 +1,7 @@
 """Reading the catalogue for the storefront, and the one place stock levels change."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.catalog.models import Product, StockMovement, StockReason, Variant
@@ -16,27 +16,28 @@ class ProductNotFound(CatalogError):
     pass
 
 
-def _storefront_products():
-    # Images are joined (one to a few rows each); variants come in one extra SELECT ... IN.
-    return (
-        select(Product)
-        .where(Product.is_active.is_(True))
-        .options(joinedload(Product.images), selectinload(Product.variants))
-        .order_by(Product.position, Product.name)
-    )
+# Built once: storefront pages run these on every request, and building a statement costs
+# about as much as running it. One round trip each: a product has a few images and variants.
+_STOREFRONT_PRODUCTS = (
+    select(Product)
+    .where(Product.is_active.is_(True))
+    .options(joinedload(Product.images), joinedload(Product.variants))
+    .order_by(Product.position, Product.name)
+)
+_FEATURED_PRODUCTS = _STOREFRONT_PRODUCTS.where(Product.is_featured.is_(True))
+_PRODUCT_BY_SLUG = _STOREFRONT_PRODUCTS.where(Product.slug == bindparam("slug"))
 
 
 def list_products(session: Session) -> list[Product]:
-    return list(session.scalars(_storefront_products()).unique())
+    return list(session.scalars(_STOREFRONT_PRODUCTS).unique())
 
 
 def list_featured_products(session: Session) -> list[Product]:
-    query = _storefront_products().where(Product.is_featured.is_(True))
-    return list(session.scalars(query).unique())
+    return list(session.scalars(_FEATURED_PRODUCTS).unique())
 
 
 def get_product(session: Session, *, slug: str) -> Product:
-    product = session.scalars(_storefront_products().where(Product.slug == slug)).unique().first()
+    product = session.scalars(_PRODUCT_BY_SLUG, {"slug": slug}).unique().first()
     if product is None:
         raise ProductNotFound(f"No product called {slug!r}.")
     return product
@@ -51,11 +52,6 @@ def choose_variant(product: Product, *, sku: str | None) -> Variant | None:
     return next((variant for variant in variants if not variant.is_sold_out), None) or (
         variants[0] if variants else None
     )
-
-
-def price_range(product: Product) -> tuple[int, int] | None:
-    prices = [variant.price_minor for variant in product.active_variants]
-    return (min(prices), max(prices)) if prices else None
 
 
 class OutOfStock(CatalogError):

@@ -1,6 +1,8 @@
 """schema.org Product JSON-LD for a product page, so search engines can show price and stock."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import current_app, url_for
 
 from app.catalog.images import image_url
@@ -10,6 +12,7 @@ from app.money import to_major
 
 def product_json_ld(product: Product) -> dict:
     brand = current_app.config["SHOP_NAME"]
+    page_url = url_for("catalog.product_detail", slug=product.slug, _external=True)
     offers = [
         {
             "@type": "Offer",
@@ -19,7 +22,7 @@ def product_json_ld(product: Product) -> dict:
             "priceCurrency": variant.currency,
             "availability": "https://schema.org/"
             + ("OutOfStock" if variant.is_sold_out else "InStock"),
-            "url": url_for("catalog.product_detail", slug=product.slug, variant=variant.sku, _external=True),
+            "url": f"{page_url}?{urlencode({'variant': variant.sku})}",
             "itemCondition": "https://schema.org/NewCondition",
         }
         for variant in product.active_variants
@@ -31,6 +34,6 @@ def product_json_ld(product: Product) -> dict:
         "description": product.seo_description or product.summary,
         "brand": {"@type": "Brand", "name": brand},
         "image": [image_url(image, external=True) for image in product.images],
-        "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
+        "url": page_url,
         "offers": offers,
     }

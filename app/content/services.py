@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.catalog.models import Product
@@ -31,39 +31,41 @@ def _checked_sources(sources: list[dict]) -> list[dict]:
     return [dict(source) for source in sources]
 
 
-def list_articles(session: Session) -> list[Article]:
-    query = (
-        select(Article)
-        .where(Article.is_published.is_(True))
-        .order_by(Article.position, Article.title)
-    )
-    return list(session.scalars(query))
+# Built once, as storefront pages run them on every request (see catalog/services.py).
+# Lists show a title and a summary, so they read plain rows rather than whole articles.
+_SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.reviewed_on)
+_PUBLISHED_ARTICLES = (
+    select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
+)
+_ARTICLE_BY_SLUG = (
+    select(Article)
+    .where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
+    .options(selectinload(Article.products).options(joinedload(Product.images), joinedload(Product.variants)))
+)
+_ARTICLES_FOR_PRODUCT = (
+    select(*_SUMMARY_COLUMNS)
+    .join(article_products, article_products.c.article_id == Article.id)
+    .where(article_products.c.product_id == bindparam("product_id"), Article.is_published.is_(True))
+    .order_by(Article.position)
+)
+
+
+def list_articles(session: Session, *, limit: int | None = None) -> list[Row]:
+    """Published articles as rows of slug, title, summary and reviewed_on."""
+    query = _PUBLISHED_ARTICLES.limit(limit) if limit else _PUBLISHED_ARTICLES
+    return list(session.execute(query))
 
 
 def get_article(session: Session, *, slug: str) -> Article:
-    query = (
-        select(Article)
-        .where(Article.slug == slug, Article.is_published.is_(True))
-        .options(
-            selectinload(Article.products).options(
-                joinedload(Product.images), selectinload(Product.variants)
-            )
-        )
-    )
-    article = session.scalars(query).unique().first()
+    article = session.scalars(_ARTICLE_BY_SLUG, {"slug": slug}).unique().first()
     if article is None:
         raise ContentNotFound(slug)
     return article
 
 
-def articles_for_product(session: Session, *, product_id: int) -> list[Article]:
-    query = (
-        select(Article)
-        .join(article_products, article_products.c.article_id == Article.id)
-        .where(article_products.c.product_id == product_id, Article.is_published.is_(True))
-        .order_by(Article.position)
-    )
-    return list(session.scalars(query))
+def articles_for_product(session: Session, *, product_id: int) -> list[Row]:
+    """The product's published articles, as list_articles gives them."""
+    return list(session.execute(_ARTICLES_FOR_PRODUCT, {"product_id": product_id}))
 
 
 def list_pages(session: Session) -> list[Page]:

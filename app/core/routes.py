@@ -14,7 +14,7 @@ def home():
     return render_template(
         "core/home.html",
         products=list_featured_products(db.session),
-        articles=list_articles(db.session)[:3],
+        articles=list_articles(db.session, limit=3),
     )
 
 
