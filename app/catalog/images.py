@@ -39,8 +39,8 @@ def add_product_image(session: Session, *, product_id: int, data: bytes, alt: st
     return image
 
 
-def image_url(image: ProductImage, external: bool = False) -> str:
-    """Demo images ship in static/; uploaded ones are served from the upload folder."""
-    if image.path.startswith(UPLOAD_PREFIX):
-        return url_for("core.media", filename=image.path[len(UPLOAD_PREFIX):], _external=external)
-    return url_for("static", filename=image.path, _external=external)
+def image_url(path: str, external: bool = False) -> str:
+    """The URL of an image path: demo images ship in static/, uploaded ones in the upload folder."""
+    if path.startswith(UPLOAD_PREFIX):
+        return url_for("core.media", filename=path[len(UPLOAD_PREFIX):], _external=external)
+    return url_for("static", filename=path, _external=external)

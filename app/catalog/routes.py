@@ -9,7 +9,7 @@ from app.extensions import db
 
 @bp.get("/products")
 def product_list():
-    products = services.list_products(db.session)
+    products = services.product_cards(db.session)
     return render_template("catalog/list.html", products=products)
 
 

@@ -1,10 +1,10 @@
 """Reading the catalogue for the storefront, and the one place stock levels change."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Row, Select, and_, bindparam, func, select, update
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from app.catalog.models import Product, StockMovement, StockReason, Variant
+from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
 from app.markup import render_markdown
 
 
@@ -17,23 +17,49 @@ class ProductNotFound(CatalogError):
 
 
 # Built once: storefront pages run these on every request, and building a statement costs
-# about as much as running it. One round trip each: a product has a few images and variants.
-_STOREFRONT_PRODUCTS = (
+# about as much as running it. One round trip: a product has a few images and variants.
+_PRODUCT_BY_SLUG = (
     select(Product)
-    .where(Product.is_active.is_(True))
+    .where(Product.is_active.is_(True), Product.slug == bindparam("slug"))
     .options(joinedload(Product.images), joinedload(Product.variants))
-    .order_by(Product.position, Product.name)
 )
-_FEATURED_PRODUCTS = _STOREFRONT_PRODUCTS.where(Product.is_featured.is_(True))
-_PRODUCT_BY_SLUG = _STOREFRONT_PRODUCTS.where(Product.slug == bindparam("slug"))
 
 
-def list_products(session: Session) -> list[Product]:
-    return list(session.scalars(_STOREFRONT_PRODUCTS).unique())
+def _card_query():
+    """One row per listed product: what a product card shows, priced from its active variants."""
+    image = aliased(ProductImage)
+    first_image_id = (
+        select(ProductImage.id).where(ProductImage.product_id == Product.id)
+        .order_by(ProductImage.position, ProductImage.id).limit(1).scalar_subquery()
+    )
+    return (
+        select(
+            Product.id, Product.slug, Product.name, Product.summary,
+            func.min(Variant.price_minor).label("price_from"), func.max(Variant.price_minor).label("price_to"),
+            func.min(Variant.currency).label("currency"),
+            image.path.label("image_path"), image.width.label("image_width"), image.height.label("image_height"),
+        )
+        .join(Variant, and_(Variant.product_id == Product.id, Variant.is_active.is_(True)))
+        .outerjoin(image, image.id == first_image_id)
+        .where(Product.is_active.is_(True))
+        .group_by(Product.id, image.id)
+        .order_by(Product.position, Product.name)
+    )
 
 
-def list_featured_products(session: Session) -> list[Product]:
-    return list(session.scalars(_FEATURED_PRODUCTS).unique())
+_ALL_CARDS = _card_query()
+_FEATURED_CARDS = _ALL_CARDS.where(Product.is_featured.is_(True))
+
+
+def product_cards(session: Session, *, featured: bool = False, product_ids: Select | None = None) -> list[Row]:
+    """Listed products as rows for cards (lists need no whole products): one query, any size.
+
+    product_ids narrows the list to a subquery's ids, e.g. an article's products.
+    """
+    query = _FEATURED_CARDS if featured else _ALL_CARDS
+    if product_ids is not None:
+        query = query.where(Product.id.in_(product_ids))
+    return list(session.execute(query))
 
 
 def get_product(session: Session, *, slug: str) -> Product:

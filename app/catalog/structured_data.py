@@ -33,7 +33,7 @@ def product_json_ld(product: Product) -> dict:
         "name": product.name,
         "description": product.seo_description or product.summary,
         "brand": {"@type": "Brand", "name": brand},
-        "image": [image_url(image, external=True) for image in product.images],
+        "image": [image_url(image.path, external=True) for image in product.images],
         "url": page_url,
         "offers": offers,
     }

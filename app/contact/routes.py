@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
-from app.catalog.services import list_products
+from app.catalog.services import product_cards
 from app.contact import bp, services
 from app.contact.forms import ContactForm
 from app.extensions import db, limiter
@@ -13,7 +13,7 @@ from app.extensions import db, limiter
 def contact():
     form = ContactForm()
     form.product.choices = [SelectChoice(0, "Choose a product")] + [
-        SelectChoice(product.id, product.name) for product in list_products(db.session)]
+        SelectChoice(product.id, product.name) for product in product_cards(db.session)]
     if form.validate_on_submit():
         if form.website.data:  # only bots fill the hidden field: thank them and keep nothing
             return redirect(url_for("contact.thanks"), code=303)

@@ -1,6 +1,7 @@
 """Learn articles and information pages (shipping, returns, privacy, terms)."""
 from flask import abort, render_template
 
+from app.catalog.services import product_cards
 from app.content import bp, services
 from app.extensions import db
 
@@ -16,7 +17,8 @@ def article_detail(slug: str):
         article = services.get_article(db.session, slug=slug)
     except services.ContentNotFound:
         abort(404)
-    return render_template("content/article.html", article=article)
+    products = product_cards(db.session, product_ids=services.product_ids_for_article(article.id))
+    return render_template("content/article.html", article=article, products=products)
 
 
 @bp.get("/pages/<slug>")

@@ -5,7 +5,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.content.models import Article, Page, article_products
@@ -37,11 +37,7 @@ _SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.review
 _PUBLISHED_ARTICLES = (
     select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
 )
-_ARTICLE_BY_SLUG = (
-    select(Article)
-    .where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
-    .options(selectinload(Article.products).options(joinedload(Product.images), joinedload(Product.variants)))
-)
+_ARTICLE_BY_SLUG = select(Article).where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
 _ARTICLES_FOR_PRODUCT = (
     select(*_SUMMARY_COLUMNS)
     .join(article_products, article_products.c.article_id == Article.id)
@@ -57,10 +53,15 @@ def list_articles(session: Session, *, limit: int | None = None) -> list[Row]:
 
 
 def get_article(session: Session, *, slug: str) -> Article:
-    article = session.scalars(_ARTICLE_BY_SLUG, {"slug": slug}).unique().first()
+    article = session.scalars(_ARTICLE_BY_SLUG, {"slug": slug}).first()
     if article is None:
         raise ContentNotFound(slug)
     return article
+
+
+def product_ids_for_article(article_id: int):
+    """A subquery of the article's product ids, for catalog.services.product_cards."""
+    return select(article_products.c.product_id).where(article_products.c.article_id == article_id)
 
 
 def articles_for_product(session: Session, *, product_id: int) -> list[Row]:

@@ -3,7 +3,7 @@ from flask import Response, current_app, jsonify, render_template, send_from_dir
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.catalog.services import list_featured_products, list_products
+from app.catalog.services import product_cards
 from app.content.services import list_articles, list_pages
 from app.core import bp
 from app.extensions import db
@@ -13,7 +13,7 @@ from app.extensions import db
 def home():
     return render_template(
         "core/home.html",
-        products=list_featured_products(db.session),
+        products=product_cards(db.session, featured=True),
         articles=list_articles(db.session, limit=3),
     )
 
@@ -31,7 +31,7 @@ def healthz():
 @bp.get("/sitemap.xml")
 def sitemap():
     urls = [url_for("core.home", _external=True), url_for("catalog.product_list", _external=True)]
-    urls += [url_for("catalog.product_detail", slug=p.slug, _external=True) for p in list_products(db.session)]
+    urls += [url_for("catalog.product_detail", slug=p.slug, _external=True) for p in product_cards(db.session)]
     urls.append(url_for("content.article_list", _external=True))
     urls += [url_for("content.article_detail", slug=a.slug, _external=True) for a in list_articles(db.session)]
     urls += [url_for("content.page", slug=p.slug, _external=True) for p in list_pages(db.session)]
