@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Row, Select, and_, bindparam, func, select, update
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
 from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
 from app.markup import render_markdown
@@ -21,7 +21,12 @@ class ProductNotFound(CatalogError):
 _PRODUCT_BY_SLUG = (
     select(Product)
     .where(Product.is_active.is_(True), Product.slug == bindparam("slug"))
-    .options(joinedload(Product.images), joinedload(Product.variants))
+    .options(
+        joinedload(Product.images),
+        joinedload(Product.variants),
+        # The page shows the cached HTML, never the Markdown it was made from.
+        defer(Product.description_markdown), defer(Product.directions_markdown), defer(Product.warnings_markdown),
+    )
 )
 
 

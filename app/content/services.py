@@ -5,7 +5,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.catalog.models import Product
 from app.content.models import Article, Page, article_products
@@ -37,7 +37,11 @@ _SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.review
 _PUBLISHED_ARTICLES = (
     select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
 )
-_ARTICLE_BY_SLUG = select(Article).where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
+_ARTICLE_BY_SLUG = (
+    select(Article)
+    .where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
+    .options(defer(Article.body_markdown))  # the page shows the cached HTML
+)
 _ARTICLES_FOR_PRODUCT = (
     select(*_SUMMARY_COLUMNS)
     .join(article_products, article_products.c.article_id == Article.id)
