@@ -25,7 +25,12 @@ def _formatted(amount_minor: int, currency: str, locale: str) -> str:
 
 
 def register_money_filter(app) -> None:
-    app.add_template_filter(format_money, "money")
+    locale = app.config["SHOP_LOCALE"]
+
+    def money(amount_minor: int, currency: str) -> str:
+        return _formatted(amount_minor, currency, locale)
+
+    app.add_template_filter(money, "money")
 
 
 def parse_money(text: str, currency: str) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductImage
 from app.catalog.services import CatalogError
+from app.urls import template_url_for
 
 MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_PREFIX = "uploads/"
@@ -41,6 +42,9 @@ def add_product_image(session: Session, *, product_id: int, data: bytes, alt: st
 
 def image_url(path: str, external: bool = False) -> str:
     """The URL of an image path: demo images ship in static/, uploaded ones in the upload folder."""
-    if path.startswith(UPLOAD_PREFIX):
-        return url_for("core.media", filename=path[len(UPLOAD_PREFIX):], _external=external)
-    return url_for("static", filename=path, _external=external)
+    endpoint, filename = (
+        ("core.media", path[len(UPLOAD_PREFIX):]) if path.startswith(UPLOAD_PREFIX) else ("static", path)
+    )
+    if external:
+        return url_for(endpoint, filename=filename, _external=True)
+    return template_url_for(endpoint, filename=filename)
