@@ -8,7 +8,7 @@ export FLASK_APP := app
 POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test typecheck test-sqlite test-postgres setup setup-dev db clean
+.PHONY: run test typecheck test-sqlite test-postgres setup setup-dev db bench clean
 
 run: setup db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -49,6 +49,13 @@ test-sqlite: setup-dev
 # playwright plugin, this pass keeps the screenshots the first one saved under test-results/.
 test-postgres: setup-dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(POSTGRES_TEST_URL)} $(BIN)/python -m pytest -m "not e2e" -p no:playwright
+
+# Benchmarks (minutes each, on an otherwise idle machine; see bench/README.md). Not part of test.
+bench: setup-dev
+	cd bench && npm ci --no-audit --no-fund
+	python3 bench/load.py
+	python3 bench/lighthouse.py
+	$(BIN)/python bench/checkout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache
