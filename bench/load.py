@@ -107,13 +107,16 @@ def git_revision(app_dir: Path) -> str:
     return revision + ("-dirty" if dirty else "")
 
 
-def print_table(hello: dict, rows: list[dict]) -> None:
+def print_table(hello: dict, rows: list[dict], calibration: dict) -> None:
     header = (f"{'page':<34} {'backend':<10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'ratio':>6} {'target':>6}  result")
     print(header)
     print("-" * len(header))
     print(f"{'/ (hello world)':<34} {'-':<10} {hello['rps']:>7.0f} {hello['p50_ms']:>7.2f} "
           f"{hello['p99_ms']:>7.2f} {1:>6.2f} {'':>6}  baseline")
+    for backend, reference in calibration.items():
+        print(f"{'bare one-query page (reference)':<34} {backend:<10} {reference['rps']:>7.0f} "
+              f"{reference['p50_ms']:>7.2f} {reference['p99_ms']:>7.2f} {reference['ratio']:>6.2f} {'':>6}  calibration")
     for row in rows:
         print(f"{row['page']:<34} {row['backend']:<10} {row['rps']:>7.0f} {row['p50_ms']:>7.2f} "
               f"{row['p99_ms']:>7.2f} {row['ratio']:>6.2f} {row['target']:>6.2f}  "
@@ -136,6 +139,7 @@ def main() -> int:
 
     hello_before = measure_hello(args, log_path)
     results = []
+    references = {}  # backend -> the bare one-query page's figures (bench/reference.py)
     for backend in args.backends:
         with demo_shop(backend, args.app_dir) as env, gunicorn(
             "app:create_app()", cwd=args.app_dir, env=env, ready_path="/healthz", log_path=log_path
@@ -143,6 +147,9 @@ def main() -> int:
             for path in PAGES:
                 results.append((path, backend, measure(base_url, path, args)))
                 print(f"{backend} {path}: {results[-1][2]['rps']:.0f} req/s", flush=True)
+            with gunicorn("reference:app", cwd=BENCH, env=env, ready_path="/", log_path=log_path) as reference_url:
+                references[backend] = measure(reference_url, "/", args)
+                print(f"{backend} reference page: {references[backend]['rps']:.0f} req/s", flush=True)
     hello_after = measure_hello(args, log_path)
 
     # The baseline brackets the run, so a machine that got busier (or quieter) midway shows.
@@ -153,8 +160,9 @@ def main() -> int:
          "target": TARGETS[backend], "passed": result["rps"] / hello["rps"] >= TARGETS[backend]}
         for path, backend, result in results
     ]
+    calibration = {backend: {**result, "ratio": result["rps"] / hello["rps"]} for backend, result in references.items()}
     print()
-    print_table(hello, rows)
+    print_table(hello, rows, calibration)
     if drift > MAX_BASELINE_DRIFT:
         print(f"\nWARNING: hello world ran at {hello_before['rps']:.0f} req/s before and "
               f"{hello_after['rps']:.0f} after: the machine's load changed during the run, so "
@@ -167,7 +175,7 @@ def main() -> int:
         "gunicorn_workers": GUNICORN_WORKERS, "wrk_threads": WRK_THREADS,
         "wrk_connections": WRK_CONNECTIONS, "duration_s": args.duration, "warmup_s": args.warmup,
         "hello": hello, "hello_before": hello_before, "hello_after": hello_after,
-        "pages": rows, "passed": passed,
+        "reference": calibration, "pages": rows, "passed": passed,
     }, indent=2) + "\n")
     print(f"\n{'All pages met their targets.' if passed else 'TARGET MISSED: see the FAIL rows.'} "
           f"Results: {json_path}")

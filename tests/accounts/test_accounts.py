@@ -2,13 +2,17 @@
 import email
 import email.policy
 import re
+import secrets
 from pathlib import Path
 
+import pytest
+import redis
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.cart.models import CartLine
 from app.catalog.models import Variant
+from app.extensions import limiter
 from tests.conftest import csrf_token_from, sign_in_as
 
 
@@ -72,11 +76,28 @@ def test_sign_out_needs_post_and_forgets_the_cart(client, shopper_account, sessi
     assert client.get("/account").status_code == 302
 
 
-def test_sign_in_is_rate_limited(client, shopper_account):
+def _redis_or_skip() -> str:
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis at {url} is not reachable ({error}); .ci/run starts it")
+    return url
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_sign_in_is_rate_limited(app, shopper_account, storage):
+    if storage == "redis":  # what production uses with several workers: limits shared between them
+        app.config.update(RATELIMIT_STORAGE_URI=_redis_or_skip(), RATELIMIT_KEY_PREFIX=secrets.token_hex(8))
+        limiter.init_app(app)
+    client = app.test_client()
     statuses = [sign_in_as(client, shopper_account[0], "wrong-password").status_code for _ in range(6)]
     assert statuses[:5] == [200] * 5
     assert statuses[5] == 429
     assert "Too many tries" in sign_in_as(client, *shopper_account).get_data(as_text=True)
+    if storage == "redis":
+        prefix = app.config["RATELIMIT_KEY_PREFIX"]
+        assert redis.Redis.from_url(app.config["RATELIMIT_STORAGE_URI"]).keys(f"*{prefix}*")
 
 
 def _emailed_link(app) -> str:
