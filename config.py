@@ -62,6 +62,9 @@ class Config:
     FREE_STANDARD_SHIPPING_FROM_MINOR = 5000
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # How many proxies (load balancer, nginx) sit in front: their X-Forwarded-* headers are
+    # trusted for the client's address and scheme. Without it, rate limits would be per proxy.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     RATELIMIT_HEADERS_ENABLED = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

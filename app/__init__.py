@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_from_environment
 
@@ -11,6 +12,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config)
     config.init_app(app)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)

@@ -99,7 +99,7 @@ class _ConnectionBoundSession(FlaskSession):
 @pytest.fixture
 def config_overrides(tmp_path) -> dict:
     """Settings a test package needs on top of TestConfig (override this fixture to add some)."""
-    return {"MAIL_OUTBOX_DIR": str(tmp_path / "outbox")}
+    return {"MAIL_OUTBOX_DIR": str(tmp_path / "outbox"), "UPLOAD_FOLDER": str(tmp_path / "uploads")}
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from app.extensions import db, limiter
 from app.mail.services import deliver_outbox, queue_email
 from app.orders.services import find_order, orders_for_user
 
-SIGN_IN_LIMIT = "5 per minute;30 per hour"
+SIGN_IN_LIMIT = "5 per minute;30 per hour"  # per client address; sign-in counts only failures
 
 
 def _safe_next(default: str) -> str:
@@ -62,7 +62,7 @@ def register():
 
 
 @bp.route("/account/sign-in", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code != 303)
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():

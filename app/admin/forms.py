@@ -28,16 +28,17 @@ class ShipForm(FlaskForm):
     carrier = StringField("Carrier", validators=[DataRequired("Enter the carrier."), Length(max=60)])
     tracking_number = StringField("Tracking number", validators=[DataRequired("Enter the tracking number."),
                                                                  Length(max=100)])
-    confirm = BooleanField("The parcel has left: email the shopper", validators=[DataRequired(CONFIRM)])
+    confirm_shipped = BooleanField("The parcel has left: email the shopper", validators=[DataRequired(CONFIRM)])
 
 
 class RefundForm(FlaskForm):
     amount = StringField("Amount to refund", validators=[DataRequired("Enter an amount."), Length(max=20)])
-    confirm = BooleanField("Refund this amount to the shopper's card", validators=[DataRequired(CONFIRM)])
+    confirm_refund = BooleanField("Refund this amount to the shopper's card", validators=[DataRequired(CONFIRM)])
 
 
 class CancelForm(FlaskForm):
-    confirm = BooleanField("Cancel this order (a paid order is refunded in full)", validators=[DataRequired(CONFIRM)])
+    confirm_cancel = BooleanField("Cancel this order (a paid order is refunded in full)",
+                                  validators=[DataRequired(CONFIRM)])
 
 
 class NoteForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask_login import current_user
 from app.admin import bp, services
 from app.admin.forms import ImageForm, ProductForm, StockAdjustForm, ThresholdForm, VariantForm
 from app.catalog import services as catalog
-from app.catalog.images import add_product_image
+from app.catalog.images import add_product_image, remove_product_image
 from app.catalog.models import Product, StockReason, Variant
 from app.extensions import db
 from app.forms import flash_form_errors
@@ -168,4 +168,21 @@ def product_image_add(product_id: int):
             flash("Image added.", "success")
     else:
         flash_form_errors(form)
+    return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
+
+
+@bp.post("/products/<int:product_id>/images/<int:image_id>/remove")
+@role_required()
+def product_image_remove(product_id: int, image_id: int):
+    product = db.get_or_404(Product, product_id)
+    try:
+        image = remove_product_image(db.session, product_id=product.id, image_id=image_id)
+    except catalog.CatalogError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        services.audit(db.session, actor=current_user, action="product.image_remove", obj_type="product",
+                       obj_id=product.slug, before={"path": image.path, "alt": image.alt})
+        db.session.commit()
+        flash("Image removed.", "success")
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)

@@ -1,10 +1,12 @@
 """Product images uploaded by staff: checked by content (not by name) and stored outside static/."""
 from __future__ import annotations
 
+import io
 import secrets
 from pathlib import Path
 
 from flask import current_app, url_for
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductImage
@@ -12,30 +14,50 @@ from app.catalog.services import CatalogError
 from app.urls import template_url_for
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_SIDE = 6000
 UPLOAD_PREFIX = "uploads/"
 # SVG is left out on purpose: it can carry script, and it would be served from our own origin.
-SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+KINDS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
-def _image_kind(head: bytes) -> str | None:
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return next((kind for signature, kind in SIGNATURES.items() if head.startswith(signature)), None)
+def _inspect(data: bytes) -> tuple[str, int, int]:
+    """The file's kind and size in pixels, read by decoding it: a name or magic bytes can lie."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = KINDS.get(image.format or ""), image.size
+            image.load()  # decodes every pixel: a truncated or forged file fails here
+    except (OSError, SyntaxError, Image.DecompressionBombError, ValueError):
+        kind = None
+    if kind is None:
+        raise CatalogError("That file is not a PNG, JPEG or WebP image.")
+    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
+        raise CatalogError(f"Images can be at most {MAX_SIDE} pixels on each side.")
+    return kind, width, height
 
 
 def add_product_image(session: Session, *, product_id: int, data: bytes, alt: str) -> ProductImage:
     if len(data) > MAX_BYTES:
         raise CatalogError("That image is larger than 5 MB.")
-    kind = _image_kind(data[:16])
-    if kind is None:
-        raise CatalogError("That file is not a PNG, JPEG or WebP image.")
+    kind, width, height = _inspect(data)
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "products"
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(12)}.{kind}"
     (folder / name).write_bytes(data)
     image = ProductImage(product_id=product_id, path=f"{UPLOAD_PREFIX}products/{name}", alt=alt.strip(),
-                         position=1000)
+                         width=width, height=height, position=1000)
     session.add(image)
+    session.flush()
+    return image
+
+
+def remove_product_image(session: Session, *, product_id: int, image_id: int) -> ProductImage:
+    """Take an image off a product; an uploaded file is deleted, a demo one stays in static/."""
+    image = session.get(ProductImage, image_id)
+    if image is None or image.product_id != product_id:
+        raise CatalogError("That image is not on this product.")
+    if image.path.startswith(UPLOAD_PREFIX):
+        (Path(current_app.config["UPLOAD_FOLDER"]) / image.path[len(UPLOAD_PREFIX):]).unlink(missing_ok=True)
+    session.delete(image)
     session.flush()
     return image
 

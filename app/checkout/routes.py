@@ -11,7 +11,7 @@ from app.extensions import db
 from app.mail.services import deliver_outbox
 from app.orders import services as orders
 from app.payments.gateway import PaymentServiceUnavailable, get_gateway
-from app.payments.services import abandon_checkout, fulfil_checkout
+from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders
 
 
 def _back_to_cart(error: services.CheckoutError):
@@ -49,6 +49,26 @@ def review():
         return _back_to_cart(error)
     db.session.commit()  # the order and its stock hold exist before the provider hears of them
     return _start_payment(order)
+
+
+@bp.before_app_request
+def release_abandoned_checkout():
+    """A shopper back at their cart or checkout (browser Back from the payment page, say) has
+    left that payment: its order is closed and its stock released, so the cart is whole again
+    and a second checkout cannot hold the same stock twice."""
+    if request.endpoint not in ("cart.view", "checkout.review") or not (token := read_cart_token()):
+        return
+    earlier = pending_orders(db.session, cart_token=token)
+    if not earlier:
+        return
+    try:
+        for order in earlier:
+            abandon_checkout(db.session, gateway=get_gateway(), order=order, actor="shopper",
+                             reason="The shopper went back to the cart.")
+    except PaymentServiceUnavailable:
+        db.session.rollback()  # the session expires on its own; cron releases the stock then
+        return
+    db.session.commit()
 
 
 def _start_payment(order):

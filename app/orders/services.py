@@ -162,6 +162,14 @@ def flag_for_review(session: Session, *, order_id: int, reason: str, actor: str)
         session.expire(order)
 
 
+def record_customer_details(session: Session, *, order_id: int, email: str, shipping_address: dict | None) -> None:
+    """The email and address given at checkout, kept while a delayed payment settles."""
+    order = get_order(session, order_id=order_id)
+    order.email = email or order.email
+    order.shipping_address = shipping_address or order.shipping_address
+    session.flush()
+
+
 def mark_paid(session: Session, *, order_id: int, payment: Payment, actor: str) -> bool:
     """Mark a pending order paid and sell its reserved stock; True only for the call that did it.
 
@@ -182,7 +190,7 @@ def mark_paid(session: Session, *, order_id: int, payment: Payment, actor: str) 
         session, order_id, expected=OPEN_FOR_PAYMENT, new=OrderStatus.paid,
         paid_at=utcnow(), amount_paid_minor=payment.amount_minor,
         discount_minor=payment.discount_minor, payment_intent_id=payment.payment_intent_id,
-        email=payment.email or order.email, shipping_address=payment.shipping_address,
+        email=payment.email or order.email, shipping_address=payment.shipping_address or order.shipping_address,
     )
     if not paid:
         if get_order(session, order_id=order_id).status is OrderStatus.cancelled:

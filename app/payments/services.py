@@ -107,6 +107,9 @@ def _order_for_checkout(session: Session, facts) -> Order | None:
 def _settle(session: Session, order: Order, facts, *, actor: str) -> str:
     """Mark the order paid if the session says so, and empty the shopper's cart."""
     if facts.payment_status not in ("paid", "no_payment_required"):
+        # A delayed method: keep who it is and where it goes now; the later events may not say.
+        orders.record_customer_details(session, order_id=order.id, email=facts.payment.email,
+                                       shipping_address=facts.payment.shipping_address)
         orders.record_event(session, order_id=order.id, kind="awaiting_payment", actor=actor,
                             message="Checkout finished; the payment is still processing.")
         return "waiting: payment processing"
@@ -159,11 +162,12 @@ def stale_pending_orders(session: Session, *, grace_minutes: int = 5) -> list[Or
     ))
 
 
-def pending_orders(session: Session) -> list[Order]:
-    return list(session.scalars(
-        select(Order).where(Order.status == OrderStatus.pending_payment,
-                            Order.checkout_session_id.is_not(None)).order_by(Order.id)
-    ))
+def pending_orders(session: Session, *, cart_token: str | None = None) -> list[Order]:
+    """Orders awaiting payment at the provider; only one cart's, if cart_token is given."""
+    query = select(Order).where(Order.status == OrderStatus.pending_payment).order_by(Order.id)
+    if cart_token is not None:
+        return list(session.scalars(query.where(Order.cart_token == cart_token)))
+    return list(session.scalars(query.where(Order.checkout_session_id.is_not(None))))
 
 
 def refund_order(session: Session, *, gateway: Gateway, order: Order, amount_minor: int, actor: str) -> None:

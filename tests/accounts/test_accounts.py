@@ -199,3 +199,21 @@ def test_a_shopper_cannot_see_someone_elses_order(app, client, session, shopper_
     stranger = app.test_client()
     sign_in_as(stranger, "other@example.com", "other-password-1")
     assert stranger.get(f"/account/orders/{number}").status_code == 404
+
+
+def test_successful_sign_ins_do_not_use_up_the_limit(app, shopper_account):
+    for _ in range(7):
+        client = app.test_client()
+        assert sign_in_as(client, *shopper_account).status_code == 303
+
+
+def test_behind_a_proxy_each_shopper_has_their_own_limit(migrated_database, shopper_account):
+    from app import create_app
+    from tests.conftest import make_config
+
+    proxied = create_app(make_config(migrated_database, TRUSTED_PROXY_COUNT=1))
+    for address in ("203.0.113.7", "203.0.113.8"):
+        client = proxied.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        statuses = [sign_in_as(client, "nobody@example.com", "wrong-password").status_code for _ in range(6)]
+        assert statuses == [200] * 5 + [429], address

@@ -28,7 +28,7 @@ def page_after(client, response) -> str:
 
 
 def ship(client, order, **overrides):
-    data = {"carrier": "USPS", "tracking_number": "9400 1000 0000 0000 0000 00", "confirm": "y",
+    data = {"carrier": "USPS", "tracking_number": "9400 1000 0000 0000 0000 00", "confirm_shipped": "y",
             **{f"lot-{line.id}": "LOT-2026-11A" for line in order.lines}, **overrides}
     return post(client, f"/admin/orders/{order.number}/ship", **data)
 
@@ -72,7 +72,7 @@ def test_shipping_needs_lots_confirmation_and_a_paid_order(sign_in, paid_order, 
     client = sign_in("fulfilment")
     assert "Enter the batch (lot) number" in page_after(client, ship(client, paid_order, **{
         f"lot-{paid_order.lines[0].id}": ""}))
-    assert "Tick the box to confirm." in page_after(client, ship(client, paid_order, confirm=""))
+    assert "Tick the box to confirm." in page_after(client, ship(client, paid_order, confirm_shipped=""))
     session.refresh(paid_order)
     assert paid_order.status is OrderStatus.paid
     page_after(client, ship(client, paid_order))
@@ -81,7 +81,7 @@ def test_shipping_needs_lots_confirmation_and_a_paid_order(sign_in, paid_order, 
 
 def test_partial_then_full_refund_through_stripe(sign_in, paid_order, session, stripe_server):
     client = sign_in("fulfilment")
-    html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/refund", amount="10.00", confirm="y"))
+    html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/refund", amount="10.00", confirm_refund="y"))
     assert "Refund issued." in html
     session.refresh(paid_order)
     assert (paid_order.status, paid_order.amount_refunded_minor) == (OrderStatus.partially_refunded, 1000)
@@ -89,7 +89,7 @@ def test_partial_then_full_refund_through_stripe(sign_in, paid_order, session, s
     assert sent["params"]["amount"] == "1000" and sent["idempotency_key"].startswith(f"refund-{paid_order.number}-")
     remaining = paid_order.amount_paid_minor - 1000
     page_after(client, post(client, f"/admin/orders/{paid_order.number}/refund",
-                            amount=f"{remaining / 100:.2f}", confirm="y"))
+                            amount=f"{remaining / 100:.2f}", confirm_refund="y"))
     session.refresh(paid_order)
     assert paid_order.status is OrderStatus.refunded
     assert stripe_server.objects[stripe_server.objects[paid_order.payment_intent_id]["latest_charge"]]["refunded"]
@@ -98,14 +98,14 @@ def test_partial_then_full_refund_through_stripe(sign_in, paid_order, session, s
 def test_refunds_that_cannot_be_done_are_refused_with_a_reason(sign_in, paid_order, session, stripe_server):
     client = sign_in("fulfilment")
     path = f"/admin/orders/{paid_order.number}/refund"
-    assert "You can refund at most $52.00" in page_after(client, post(client, path, amount="1000", confirm="y"))
-    assert "is not an amount" in page_after(client, post(client, path, amount="ten", confirm="y"))
-    assert "more decimal places" in page_after(client, post(client, path, amount="1.005", confirm="y"))
-    assert "greater than zero" in page_after(client, post(client, path, amount="0", confirm="y"))
+    assert "You can refund at most $52.00" in page_after(client, post(client, path, amount="1000", confirm_refund="y"))
+    assert "is not an amount" in page_after(client, post(client, path, amount="ten", confirm_refund="y"))
+    assert "more decimal places" in page_after(client, post(client, path, amount="1.005", confirm_refund="y"))
+    assert "greater than zero" in page_after(client, post(client, path, amount="0", confirm_refund="y"))
     stripe_server.fail_next(500, times=3)
-    assert "payment service is unavailable" in page_after(client, post(client, path, amount="5", confirm="y"))
+    assert "payment service is unavailable" in page_after(client, post(client, path, amount="5", confirm_refund="y"))
     stripe_server.dispute(paid_order.payment_intent_id)
-    assert "charged back" in page_after(client, post(client, path, amount="5", confirm="y"))
+    assert "charged back" in page_after(client, post(client, path, amount="5", confirm_refund="y"))
     session.refresh(paid_order)
     assert paid_order.amount_refunded_minor == 0 and paid_order.status is OrderStatus.paid
 
@@ -114,7 +114,7 @@ def test_cancelling_a_paid_order_refunds_it_and_restocks(sign_in, paid_order, se
     variant = session.scalars(select(Variant).where(Variant.sku == "TMC-CRM-4-UNS")).one()
     on_hand = variant.stock_on_hand
     client = sign_in("fulfilment")
-    html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/cancel", confirm="y"))
+    html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/cancel", confirm_cancel="y"))
     assert "Order cancelled" in html
     session.refresh(paid_order)
     session.refresh(variant)
@@ -128,7 +128,7 @@ def test_cancelling_an_unpaid_order_releases_its_stock(sign_in, shopper, session
     session_id = session_id_from(shopper.checkout())
     order = latest_order(session)
     client = sign_in("fulfilment")
-    page_after(client, post(client, f"/admin/orders/{order.number}/cancel", confirm="y"))
+    page_after(client, post(client, f"/admin/orders/{order.number}/cancel", confirm_cancel="y"))
     session.refresh(order)
     assert order.status is OrderStatus.cancelled
     assert stripe_server.objects[session_id]["status"] == "expired"
@@ -138,7 +138,7 @@ def test_cancelling_an_unpaid_order_releases_its_stock(sign_in, shopper, session
 def test_a_shipped_order_cannot_be_cancelled(sign_in, paid_order, session):
     client = sign_in("fulfilment")
     page_after(client, ship(client, paid_order))
-    html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/cancel", confirm="y"))
+    html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/cancel", confirm_cancel="y"))
     assert "has shipped: refund it instead" in html
     session.refresh(paid_order)
     assert paid_order.status is OrderStatus.shipped

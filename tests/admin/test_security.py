@@ -21,7 +21,8 @@ ACCESS = {
     "/staff": {"admin"},
     "/audit": {"admin"},
 }
-SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1"}
+SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1",
+                 "image_id": "1"}
 CSRF_EXEMPT = {"payments.stripe_webhook"}  # authenticated by Stripe's signature instead
 
 

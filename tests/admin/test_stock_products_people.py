@@ -1,6 +1,8 @@
 """Staff work on stock, products, staff accounts and reports; the public contact form."""
 import io
+from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import select
 
 from app.admin.models import AuditEntry
@@ -11,7 +13,10 @@ from tests.admin.conftest import csrf
 from tests.admin.test_orders import page_after, post
 from tests.conftest import csrf_token_from, latest_order, session_id_from, sign_in_as
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def png_bytes(width: int = 40, height: int = 30) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (31, 95, 91)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def variant(session, sku: str) -> Variant:
@@ -71,13 +76,14 @@ def test_admin_creates_a_product_with_a_variant_and_an_image(sign_in, session, c
     new_variant = variant(session, "TMC-FTB-2-UNS")
     assert (new_variant.price_minor, new_variant.stock_on_hand) == (1850, 0)
     upload = admin.post(f"/admin/products/{product.id}/images", data={
-        "csrf_token": csrf(admin), "alt": "A tin of foot balm", "image": (io.BytesIO(PNG), "balm.png")},
+        "csrf_token": csrf(admin), "alt": "A tin of foot balm", "image": (io.BytesIO(png_bytes()), "balm.png")},
         content_type="multipart/form-data")
     assert "Image added." in page_after(admin, upload)
     page = client.get("/products/foot-balm").get_data(as_text=True)
     assert "Magnesium Foot Balm" in page and 'src="/media/products/' in page and "Sold out" in page
     image_path = next(part for part in page.split('"') if part.startswith("/media/products/"))
     assert client.get(image_path).status_code == 200
+    assert 'width="40" height="30"' in page  # the real size, read from the file
 
 
 def test_product_edits_are_validated(sign_in, session):
@@ -91,11 +97,14 @@ def test_product_edits_are_validated(sign_in, session):
     html = page_after(admin, post(admin, f"/admin/products/{product.id}/variants/new", sku="TMC-CRM-2-UNS",
                                   size="1 oz", scent="x", price="5", weight_grams="1", position="1"))
     assert "already uses SKU" in html
-    for bad_file, name in ((b"<svg onload=alert(1)>", "x.png"), (b"GIF89a....", "x.png")):
+    forged_png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 11  # the right magic bytes, no picture
+    for bad_file, name in ((b"<svg onload=alert(1)>", "x.png"), (b"GIF89a....", "x.png"), (forged_png, "x.png"),
+                           (png_bytes(7000, 10), "wide.png")):
         upload = admin.post(f"/admin/products/{product.id}/images", data={
             "csrf_token": csrf(admin), "alt": "x", "image": (io.BytesIO(bad_file), name)},
             content_type="multipart/form-data")
-        assert "not a PNG, JPEG or WebP" in page_after(admin, upload)
+        html = page_after(admin, upload)
+        assert "not a PNG, JPEG or WebP" in html or "at most 6000 pixels" in html
 
 
 def test_admin_manages_staff_but_cannot_demote_themselves(sign_in, session):
@@ -184,6 +193,23 @@ def test_signed_in_shopper_sees_tracking_after_shipping(app, sign_in, session, s
     assert order.email == shopper_account[0]
     staff = sign_in("fulfilment")
     page_after(staff, post(staff, f"/admin/orders/{order.number}/ship", carrier="UPS", tracking_number="1Z999",
-                           confirm="y", **{f"lot-{line.id}": "B-77" for line in order.lines}))
+                           confirm_shipped="y", **{f"lot-{line.id}": "B-77" for line in order.lines}))
     html = shopper.client.get("/account").get_data(as_text=True)
     assert "UPS 1Z999" in html and "Shipped" in html
+
+
+def test_admin_removes_an_uploaded_image_and_its_file(app, sign_in, session):
+    admin = sign_in("admin")
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-butter")).one()
+    admin.post(f"/admin/products/{product.id}/images", data={
+        "csrf_token": csrf(admin), "alt": "Extra", "image": (io.BytesIO(png_bytes()), "x.png")},
+        content_type="multipart/form-data")
+    session.refresh(product)
+    uploaded = next(image for image in product.images if image.path.startswith("uploads/"))
+    stored = Path(app.config["UPLOAD_FOLDER"]) / uploaded.path.removeprefix("uploads/")
+    assert stored.exists()
+    html = page_after(admin, post(admin, f"/admin/products/{product.id}/images/{uploaded.id}/remove"))
+    assert "Image removed." in html
+    assert not stored.exists()
+    session.refresh(product)
+    assert all(not image.path.startswith("uploads/") for image in product.images)

@@ -272,3 +272,17 @@ def test_payment_events_are_stored(shopper, session, stripe_server, deliver):
     stored = session.scalars(select(PaymentEvent).where(PaymentEvent.order_id == order.id)).all()
     assert [event.type for event in stored] == ["checkout.session.completed"]
     assert stored[0].outcome == "order paid"
+
+
+def test_going_back_to_the_cart_releases_the_unpaid_order_and_checking_out_again_works(shopper, session, stripe_server):
+    shopper.add("TMC-BTR-4-VAN", 10)  # 18 in stock
+    first = session_id_from(shopper.checkout())
+    first_order = latest_order(session)
+    back_at_cart = shopper.client.get("/cart").get_data(as_text=True)  # the browser's Back button
+    assert "left in stock" not in back_at_cart and "Please remove it" not in back_at_cart
+    second = session_id_from(shopper.checkout())
+    session.refresh(first_order)
+    assert first_order.status is OrderStatus.cancelled
+    assert stripe_server.objects[first]["status"] == "expired" and first != second
+    assert stock(session, "TMC-BTR-4-VAN")[1] == 10  # held once, not twice
+    assert shopper.cart_lines() == {"TMC-BTR-4-VAN": 10}

@@ -1,5 +1,6 @@
 """The built-in test gateway: used without Stripe keys, through the same order state machine."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,13 @@ def test_production_refuses_a_weak_secret_key(monkeypatch):
                                                 "STRIPE_WEBHOOK_SECRET": "whsec_x"})
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
+
+
+def test_delayed_payment_keeps_the_email_and_address_given_at_checkout(app, shopper, session):
+    page = start(shopper)
+    act(shopper, page, "pay_later", **ADDRESS)
+    act(shopper, page, "settle")
+    order = latest_order(session)
+    assert order.status is OrderStatus.paid
+    assert order.email == "sam@example.com" and order.shipping_address["postal_code"] == "04101"
+    assert list((Path(app.config["MAIL_OUTBOX_DIR"])).glob("*.eml"))
