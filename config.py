@@ -33,6 +33,7 @@ def _development_secret_key() -> str:
 
 
 class Config:
+    SHOW_DEMO_SIGN_INS = False
     SHOP_NAME = os.environ.get("SHOP_NAME", "Tidewater Magnesium Co.")
     SHOP_CURRENCY = "USD"
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en_US")
@@ -87,6 +88,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    SHOW_DEMO_SIGN_INS = True  # `flask` commands run with debug off, so DEBUG can't say this
 
     @classmethod
     def init_app(cls, app) -> None:

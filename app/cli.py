@@ -20,7 +20,7 @@ def register_commands(app: Flask) -> None:
             click.echo("Demo data loaded.")
         else:
             click.echo("The shop already has products; demo data left alone.")
-        if app.config.get("DEBUG"):
+        if app.config["SHOW_DEMO_SIGN_INS"]:
             click.echo("Demo staff sign-ins (development only), at /account/sign-in:")
             for email, role, password in DEMO_STAFF:
                 click.echo(f"  {role.value:<11} {email}  password: {password}")

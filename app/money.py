@@ -35,12 +35,16 @@ def register_money_filter(app) -> None:
 
 def parse_money(text: str, currency: str) -> int:
     """Staff-typed amount ("12.50", "$12.50") to minor units; ValueError if it isn't one."""
-    cleaned = (text or "").strip().replace(",", "").lstrip("$").strip()
+    cleaned = (text or "").strip().lstrip("$").strip()
+    if "," in cleaned:  # "10,00" means ten in much of the world, a thousand in the US: ask
+        raise ValueError(f"Write {text!r} without commas, with a dot for cents (e.g. 1250.00).")
     try:
         amount = Decimal(cleaned)
     except ArithmeticError:
         raise ValueError(f"{text!r} is not an amount.") from None
+    if not amount.is_finite():
+        raise ValueError(f"{text!r} is not an amount.")
     minor = amount.scaleb(get_currency_precision(currency))
-    if minor != minor.to_integral_value() or not amount.is_finite():
+    if minor != minor.to_integral_value():
         raise ValueError(f"{text!r} has more decimal places than {currency} allows.")
     return int(minor)

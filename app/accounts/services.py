@@ -129,8 +129,12 @@ def create_or_promote_admin(session: Session, *, email: str, password: str | Non
     return user, False
 
 
-def staff_members(session: Session) -> list[User]:
-    return list(session.scalars(select(User).where(User.role != Role.customer).order_by(User.email)))
+def staff_members(session: Session, *, roles: tuple[Role, ...] | None = None) -> list[User]:
+    """Staff accounts, optionally only those with one of the given roles."""
+    query = select(User).where(User.role != Role.customer).order_by(User.email)
+    if roles:
+        query = query.where(User.role.in_(roles))
+    return list(session.scalars(query))
 
 
 def count_users(session: Session) -> int:

@@ -72,9 +72,14 @@ def report_list():
 def report_detail(report_id: int):
     report = db.get_or_404(ContactReport, report_id)
     assign_form = AssignReportForm()
-    assign_form.assignee.choices = [SelectChoice(user.id, user.email) for user in accounts.staff_members(db.session)]
+    assign_form.assignee.choices = [SelectChoice(user.id, user.email) for user in _report_handlers()]
     return render_template("admin/report.html", report=report, assign_form=assign_form,
                            close_form=CloseReportForm())
+
+
+def _report_handlers() -> list[User]:
+    """Who may be given a report: the roles that can open the reports screens."""
+    return accounts.staff_members(db.session, roles=(Role.admin, Role.fulfilment))
 
 
 def _report_action(report: ContactReport, form, action: str, work):
@@ -100,7 +105,7 @@ def _report_action(report: ContactReport, form, action: str, work):
 def report_assign(report_id: int):
     report = db.get_or_404(ContactReport, report_id)
     form = AssignReportForm()
-    staff = accounts.staff_members(db.session)
+    staff = _report_handlers()
     form.assignee.choices = [SelectChoice(user.id, user.email) for user in staff]
     return _report_action(report, form, "report.assign", lambda: reports.assign(
         db.session, report=report, assignee=next(user for user in staff if user.id == form.assignee.data)))

@@ -21,6 +21,10 @@ NEEDS_ACTION = (OrderStatus.paid, OrderStatus.partially_refunded)
 
 def audit(session: Session, *, actor, action: str, obj_type: str, obj_id, before: dict | None = None,
           after: dict | None = None) -> None:
+    """Record a staff action; for an edit, only the fields it changed, before and after."""
+    if before is not None and after is not None:
+        changed = [key for key in after if before.get(key) != after[key]]
+        before, after = {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
     session.add(AuditEntry(actor_id=actor.id, actor_email=actor.email, action=action, object_type=obj_type,
                            object_id=str(obj_id), before=before, after=after))
 

@@ -46,8 +46,22 @@ class Product(TimestampMixin, Base):
     )
 
     @property
-    def ingredient_list(self) -> list[str]:
-        return [part.strip() for part in self.ingredients.split(",") if part.strip()]
+    def ingredient_groups(self) -> list[tuple[str, list[str]]]:
+        """The INCI list, one group per line; a line may start with the item it is for
+        ("Magnesium Travel Stick: Cera Alba, ..."), as a set lists each of its products."""
+        groups = []
+        for line in self.ingredients.splitlines():
+            line = line.strip()
+            if not line or line.startswith("*"):
+                continue
+            label, _, names = line.rpartition(": ")
+            groups.append((label, [name.strip() for name in names.split(",") if name.strip()]))
+        return groups
+
+    @property
+    def ingredient_notes(self) -> list[str]:
+        """Footnotes to the list, such as "*Lavender scent only."."""
+        return [line.strip() for line in self.ingredients.splitlines() if line.strip().startswith("*")]
 
     @property
     def active_variants(self) -> list[Variant]:

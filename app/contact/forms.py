@@ -20,5 +20,5 @@ class ContactForm(FlaskForm):
                                validators=[Optional(), Length(max=60)])
     message = TextAreaField("What happened, or your message", validators=[
         DataRequired("Tell us what happened."), Length(min=10, max=5000, message="Write at least 10 characters.")])
-    consent = BooleanField("You may contact me about this report")
+    consent = BooleanField("You may contact me about this message or report")
     website = StringField("Leave this empty", validators=[Optional(), Length(max=200)])

@@ -182,8 +182,8 @@ def mark_paid(session: Session, *, order_id: int, payment: Payment, actor: str) 
         if not order.needs_review:
             flag_for_review(
                 session, order_id=order_id, actor=actor,
-                reason=f"Paid {payment.amount_minor} {payment.currency.upper()} but the order "
-                       f"expects {expected} {order.currency}: check before fulfilling.",
+                reason=f"Paid {format_money(payment.amount_minor, payment.currency.upper())} but the order "
+                       f"expects {format_money(expected, order.currency)}: check before fulfilling.",
             )
         return False
     paid = _compare_and_set(
@@ -201,7 +201,7 @@ def mark_paid(session: Session, *, order_id: int, payment: Payment, actor: str) 
         if line.variant_id is not None:
             sell_reserved_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order_id)
     record_event(session, order_id=order_id, kind="paid", actor=actor,
-                 message=f"Payment of {payment.amount_minor} {payment.currency.upper()} received.",
+                 message=f"Payment of {format_money(payment.amount_minor, payment.currency.upper())} received.",
                  data={"payment_intent": payment.payment_intent_id})
     order = get_order(session, order_id=order_id)
     if order.email:
@@ -236,7 +236,8 @@ def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int
         return False
     if order.status not in PAID_STATES:
         flag_for_review(session, order_id=order_id, actor=actor,
-                        reason=f"A refund of {amount_refunded_minor} arrived while the order was {order.status.value}.")
+                        reason=f"A refund of {format_money(amount_refunded_minor, order.currency)} arrived "
+                               f"while the order was {order.status.label.lower()}.")
         return False
     new_status = (OrderStatus.refunded if amount_refunded_minor >= order.amount_paid_minor
                   else OrderStatus.partially_refunded)
@@ -247,7 +248,7 @@ def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int
     )
     if changed:
         record_event(session, order_id=order_id, kind="refunded", actor=actor,
-                     message=f"Refunded in total: {amount_refunded_minor} {order.currency}.",
+                     message=f"Refunded in total: {format_money(amount_refunded_minor, order.currency)}.",
                      data={"refund_id": refund_id} if refund_id else {})
     session.flush()
     return changed
