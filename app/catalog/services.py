@@ -1,6 +1,8 @@
 """Reading the catalogue for the storefront, and the one place stock levels change."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Row, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
@@ -184,8 +186,25 @@ def receive_stock(session: Session, *, variant_id: int, quantity: int, note: str
     session.flush()
 
 
+# In the US a cream that claims to treat or relieve a condition is regulated as a drug, so product
+# copy keeps to cosmetic wording ("soothes", "relaxes tired muscles"); these words give it away.
+DRUG_CLAIMS = re.compile(r"\b(pain|relie(f|ve[sd]?|ving)|cures?|cured|treat(s|ed|ing|ment)?|heal(s|ed|ing)?|"
+                         r"anti-?inflammatory|analgesic|arthritis|sciatica|fibromyalgia|neuropath\w*)\b", re.I)
+COPY_FIELDS = ("name", "summary", "description", "directions", "seo_title", "seo_description")
+
+
+def check_cosmetic_wording(fields: dict) -> None:
+    """Refuse product copy that makes a drug claim, naming the words to change."""
+    found = sorted({match.group(0).lower() for name in COPY_FIELDS
+                    for match in DRUG_CLAIMS.finditer(str(fields.get(name) or ""))})
+    if found:
+        raise CatalogError("Product copy must stay cosmetic (soothes, relaxes tired muscles); a claim to treat "
+                           f"or relieve a condition makes a cream a drug in the US. Please reword: {', '.join(found)}.")
+
+
 def save_product(session: Session, *, slug: str, product_id: int | None = None, **fields) -> Product:
     """Create or update a product (by id, else by slug), caching the sanitised HTML of its Markdown."""
+    check_cosmetic_wording(fields)
     if product_id is not None:
         check_slug_free(session, slug=slug, product_id=product_id)
         product = session.get(Product, product_id)
@@ -217,8 +236,11 @@ def save_variant(session: Session, *, product_id: int, variant_id: int | None = 
     sku_owner = session.scalars(select(Variant.id).where(Variant.sku == fields["sku"])).first()
     if sku_owner is not None and sku_owner != variant_id:
         raise CatalogError(f"Another variant already uses SKU {fields['sku']}.")
-    if fields["price_minor"] < 0 or (fields.get("compare_at_minor") or 0) < 0:
-        raise CatalogError("Prices cannot be negative.")
+    if fields["price_minor"] <= 0:
+        raise CatalogError("Enter a price above zero.")
+    if fields.get("compare_at_minor") is not None and fields["compare_at_minor"] <= fields["price_minor"]:
+        raise CatalogError("The compare-at price is the earlier, higher price: make it more than the price, "
+                           "or leave it empty.")
     variant = session.get(Variant, variant_id) if variant_id else Variant(product_id=product_id, stock_on_hand=0)
     if variant is None or variant.product_id != product_id:
         raise CatalogError("No such variant on this product.")

@@ -213,3 +213,26 @@ def test_admin_removes_an_uploaded_image_and_its_file(app, sign_in, session):
     assert not stored.exists()
     session.refresh(product)
     assert all(not image.path.startswith("uploads/") for image in product.images)
+
+
+def test_product_copy_with_drug_claims_is_refused(sign_in, session):
+    admin = sign_in("admin")
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-butter")).one()
+    response = post(admin, f"/admin/products/{product.id}", name=product.name, slug=product.slug, position="2",
+                    summary="Relieves back pain and cures cramps.", is_active="y")
+    html = page_after(admin, response)
+    assert "Please reword: cures, pain, relieves." in html
+    session.refresh(product)
+    assert "Relieves" not in product.summary
+
+
+def test_variant_prices_must_make_sense(sign_in, session):
+    admin = sign_in("admin")
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-butter")).one()
+    base = dict(sku="TMC-BTR-8-UNS", size="8 oz", scent="Unscented", weight_grams="300", position="3", is_active="y")
+    assert "above zero" in page_after(admin, post(admin, f"/admin/products/{product.id}/variants/new", price="0", **base))
+    html = page_after(admin, post(admin, f"/admin/products/{product.id}/variants/new", price="40", compare_at="30", **base))
+    assert "make it more than the price" in html
+    assert "without commas" in page_after(admin, post(admin, f"/admin/products/{product.id}/variants/new",
+                                                      price="40,00", **base))
+    assert session.scalars(select(Variant).where(Variant.sku == "TMC-BTR-8-UNS")).first() is None
