@@ -1,5 +1,5 @@
 """Cart pages: view the cart, add to it, change a quantity, remove a line."""
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,12 +23,15 @@ def cart_item_count():
     return {"cart_item_count": count}
 
 
-def _back_to_shopping():
-    """Where a failed "Add to cart" returns: the page it came from, if it is ours."""
+def _back_to_shopping(variant_id: int | None = None):
+    """Where a failed "Add to cart" returns: the product page it came from, if it is ours, with
+    the shopper's choice of variant still picked."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/products/"):
-        return redirect(referrer.path + (f"?{referrer.query}" if referrer.query else ""), code=303)
-    return redirect(url_for("cart.view"), code=303)
+    if referrer.netloc != request.host or not referrer.path.startswith("/products/"):
+        return redirect(url_for("cart.view"), code=303)
+    sku = services.variant_sku(db.session, variant_id=variant_id) if variant_id else None
+    query = urlencode({"variant": sku}) if sku else referrer.query
+    return redirect(referrer.path + (f"?{query}" if query else ""), code=303)
 
 
 def _cart():
@@ -68,7 +71,7 @@ def add():
     except services.CartError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _back_to_shopping()
+        return _back_to_shopping(form.variant_id.data)
     db.session.commit()
     flash(f"Added {form.quantity.data} × {line.variant.product.name} ({line.variant.label}).", "success")
     response = redirect(url_for("cart.view"), code=303)

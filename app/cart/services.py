@@ -52,6 +52,10 @@ def create_cart(session: Session, *, token: str, user_id: int | None = None) -> 
     return cart
 
 
+def variant_sku(session: Session, *, variant_id: int) -> str | None:
+    return session.scalar(select(Variant.sku).where(Variant.id == variant_id))
+
+
 def _purchasable_variant(session: Session, variant_id: int) -> Variant:
     variant = session.scalars(
         select(Variant).where(Variant.id == variant_id).options(joinedload(Variant.product))

@@ -232,3 +232,13 @@ def test_cart_routes_refuse_get_and_unknown_lines(client, csrf_token):
     response = client.post("/cart/lines/123456", data={"csrf_token": csrf_token(), "quantity": "1"})
     assert response.status_code == 303
     assert "no longer in your cart" in flashes(client)
+
+
+def test_a_refused_add_returns_to_the_product_with_the_choice_kept(client, session, csrf_token):
+    low = variant_by_sku(session, "TMC-CRM-2-LAV")
+    response = client.post("/cart/add", data={"csrf_token": csrf_token(), "variant_id": low.id, "quantity": "5"},
+                           headers={"Referer": "http://localhost/products/magnesium-relief-cream"})
+    assert response.headers["Location"] == "/products/magnesium-relief-cream?variant=TMC-CRM-2-LAV"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(rf'value="{low.id}"\s+checked', html)
+    assert "only 3 left in stock" in html
