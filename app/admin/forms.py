@@ -1,8 +1,8 @@
 """Staff forms. Shape checks only; each action's rules live in its package's services."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectChoice,
+                     SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.accounts.models import Role
@@ -33,6 +33,8 @@ class ShipForm(FlaskForm):
 
 class RefundForm(FlaskForm):
     amount = StringField("Amount to refund", validators=[DataRequired("Enter an amount."), Length(max=20)])
+    # A fresh key each time the form is shown: sending the same form twice refunds once.
+    request_key = HiddenField(validators=[DataRequired("Reload the page and try again."), Length(max=64)])
     confirm_refund = BooleanField("Refund this amount to the shopper's card", validators=[DataRequired(CONFIRM)])
 
 

@@ -1,4 +1,6 @@
 """Order screens: list and search, detail with its timeline, the staff actions, CSV export."""
+import secrets
+
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
@@ -50,7 +52,8 @@ def order_export():
 def order_detail(number: str):
     order = _order_or_404(number)
     return render_template(
-        "admin/order.html", order=order, ship_form=ShipForm(), refund_form=RefundForm(),
+        "admin/order.html", order=order, ship_form=ShipForm(),
+        refund_form=RefundForm(request_key=secrets.token_urlsafe(16)),
         cancel_form=CancelForm(), note_form=NoteForm(),
     )
 
@@ -101,7 +104,8 @@ def order_refund(number: str):
 
     def refund():
         amount = parse_money(form.amount.data, order.currency)
-        refund_order(db.session, gateway=get_gateway(), order=order, amount_minor=amount, actor=current_user.email)
+        refund_order(db.session, gateway=get_gateway(), order=order, amount_minor=amount, actor=current_user.email,
+                     request_key=form.request_key.data)
         return "Refund issued."
 
     return _run_action(order, form, "order.refund", refund)

@@ -228,6 +228,14 @@ def cancel_unpaid(session: Session, *, order_id: int, reason: str, actor: str) -
     return True
 
 
+def refund_recorded(session: Session, *, order_id: int, refund_id: str) -> bool:
+    """Has this provider refund already been counted on the order's timeline?"""
+    events = session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order_id, OrderEvent.kind == "refunded")
+    )
+    return any(event.data.get("refund_id") == refund_id for event in events)
+
+
 def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int, actor: str,
                   refund_id: str | None = None) -> bool:
     """Bring the order's refunded total up to what the provider reports; never moves it back."""

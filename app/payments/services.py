@@ -170,14 +170,22 @@ def pending_orders(session: Session, *, cart_token: str | None = None) -> list[O
     return list(session.scalars(query.where(Order.checkout_session_id.is_not(None))))
 
 
-def refund_order(session: Session, *, gateway: Gateway, order: Order, amount_minor: int, actor: str) -> None:
-    """Refund through the provider, then record it; a refused or failed call changes nothing here."""
+def refund_order(session: Session, *, gateway: Gateway, order: Order, amount_minor: int, actor: str,
+                 request_key: str) -> None:
+    """Refund through the provider, then record it; a refused or failed call changes nothing here.
+
+    request_key names this one refund (the refund form carries a fresh one each time it is
+    shown): the same form sent twice reaches the provider with the same idempotency key, gets
+    the same refund back, and is not counted twice.
+    """
     orders.check_refund(order, amount_minor)
     refund_id = gateway.refund(
         payment_intent_id=order.payment_intent_id or "",
         amount_minor=amount_minor,
-        idempotency_key=f"refund-{order.number}-{order.amount_refunded_minor}-{amount_minor}",
+        idempotency_key=f"refund-{order.number}-{request_key}",
     )
+    if orders.refund_recorded(session, order_id=order.id, refund_id=refund_id):
+        raise orders.OrderError("That refund was already issued: the form was sent twice.")
     orders.record_refund(session, order_id=order.id, actor=actor, refund_id=refund_id,
                          amount_refunded_minor=order.amount_refunded_minor + amount_minor)
 
@@ -190,5 +198,6 @@ def cancel_order(session: Session, *, gateway: Gateway, order: Order, actor: str
     if order.status is OrderStatus.shipped:
         raise orders.OrderError("This order has shipped: refund it instead of cancelling.")
     if order.status in orders.PAID_STATES and order.refundable_minor > 0:
-        refund_order(session, gateway=gateway, order=order, amount_minor=order.refundable_minor, actor=actor)
+        refund_order(session, gateway=gateway, order=order, amount_minor=order.refundable_minor, actor=actor,
+                     request_key="cancel")
     orders.cancel_paid(session, order_id=order.id, reason="Cancelled by staff; payment refunded.", actor=actor)

@@ -6,6 +6,7 @@ webhooks, so orders go through exactly the same state machine. Production refuse
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
@@ -89,4 +90,5 @@ class TestGateway:
         raise InvalidWebhook("The test gateway sends no webhooks.")
 
     def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str:
-        return f"test_re_{secrets.token_urlsafe(12)}"  # nothing was charged, so nothing moves
+        # Nothing was charged, so nothing moves; one key gives one refund id, as at Stripe.
+        return "test_re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]

@@ -4,6 +4,7 @@ import email
 import email.policy
 import io
 import re
+import secrets
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from tests.conftest import latest_order, session_id_from
 
 
 def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": csrf(client), **data})
+    return client.post(path, data={"csrf_token": csrf(client), "request_key": secrets.token_urlsafe(8), **data})
 
 
 def page_after(client, response) -> str:
@@ -169,3 +170,15 @@ def test_dashboard_shows_orders_revenue_chart_action_list_and_low_stock(sign_in,
     assert "$52.00" in html
     assert paid_order.number in html
     assert "TMC-CRM-2-LAV" in html and "TMC-CRM-8-LAV" in html
+
+
+def test_the_same_refund_form_sent_twice_refunds_once(sign_in, paid_order, session, stripe_server):
+    client = sign_in("fulfilment")
+    form = {"csrf_token": csrf(client), "request_key": "one-form", "amount": "5.00", "confirm_refund": "y"}
+    first = page_after(client, client.post(f"/admin/orders/{paid_order.number}/refund", data=form))
+    second = page_after(client, client.post(f"/admin/orders/{paid_order.number}/refund", data=form))
+    assert "Refund issued." in first and "already issued" in second
+    session.refresh(paid_order)
+    assert paid_order.amount_refunded_minor == 500
+    charge = stripe_server.objects[stripe_server.objects[paid_order.payment_intent_id]["latest_charge"]]
+    assert charge["amount_refunded"] == 500
