@@ -203,12 +203,8 @@ def mark_paid(session: Session, *, order_id: int, payment: Payment, actor: str) 
     record_event(session, order_id=order_id, kind="paid", actor=actor,
                  message=f"Payment of {format_money(payment.amount_minor, payment.currency.upper())} received.",
                  data={"payment_intent": payment.payment_intent_id})
-    order = get_order(session, order_id=order_id)
-    if order.email:
-        queue_email(session, recipient=order.email, subject=f"Your order {order.number} is confirmed",
-                    template="order_confirmation", order=order, order_id=order.id)
-        record_event(session, order_id=order_id, kind="email_sent", actor="system",
-                     message=f"Order confirmation queued to {order.email}.")
+    _tell_shopper(session, order_id=order_id, subject="Your order {number} is confirmed",
+                  template="order_confirmation")
     session.flush()
     return True
 
@@ -240,7 +236,8 @@ def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int
                   refund_id: str | None = None) -> bool:
     """Bring the order's refunded total up to what the provider reports; never moves it back."""
     order = get_order(session, order_id=order_id)
-    if amount_refunded_minor <= order.amount_refunded_minor:
+    already_refunded = order.amount_refunded_minor
+    if amount_refunded_minor <= already_refunded:
         return False
     if order.status not in PAID_STATES:
         flag_for_review(session, order_id=order_id, actor=actor,
@@ -258,8 +255,21 @@ def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int
         record_event(session, order_id=order_id, kind="refunded", actor=actor,
                      message=f"Refunded in total: {format_money(amount_refunded_minor, order.currency)}.",
                      data={"refund_id": refund_id} if refund_id else {})
+        _tell_shopper(session, order_id=order_id, subject="We've refunded your order {number}",
+                      template="order_refunded", refunded_now=amount_refunded_minor - already_refunded)
     session.flush()
     return changed
+
+
+def _tell_shopper(session: Session, *, order_id: int, subject: str, template: str, **context) -> None:
+    """Queue an email about the order to its shopper, and note it on the timeline."""
+    order = get_order(session, order_id=order_id)
+    if not order.email:
+        return
+    queue_email(session, recipient=order.email, subject=subject.format(number=order.number),
+                template=template, order=order, order_id=order.id, **context)
+    record_event(session, order_id=order_id, kind="email_sent", actor="system",
+                 message=f"{template.replace('_', ' ').capitalize()} email queued to {order.email}.")
 
 
 def check_refund(order: Order, amount_minor: int) -> None:
@@ -290,12 +300,7 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     record_event(session, order_id=order_id, kind="shipped", actor=actor,
                  message=f"Shipped with {carrier} ({tracking_number}).",
                  data={"lots": {line.sku: line.lot_number for line in order.lines}})
-    order = get_order(session, order_id=order_id)
-    if order.email:
-        queue_email(session, recipient=order.email, subject=f"Your order {order.number} is on its way",
-                    template="order_shipped", order=order, order_id=order.id)
-        record_event(session, order_id=order_id, kind="email_sent", actor="system",
-                     message=f"Shipping confirmation queued to {order.email}.")
+    _tell_shopper(session, order_id=order_id, subject="Your order {number} is on its way", template="order_shipped")
     session.flush()
 
 
@@ -310,6 +315,8 @@ def cancel_paid(session: Session, *, order_id: int, reason: str, actor: str) -> 
             restock_sold(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order_id,
                          note=f"Order {order.number} cancelled")
     record_event(session, order_id=order_id, kind="cancelled", actor=actor, message=reason)
+    _tell_shopper(session, order_id=order_id, subject="Your order {number} has been cancelled",
+                  template="order_cancelled")
     session.flush()
 
 

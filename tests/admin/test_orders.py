@@ -80,7 +80,12 @@ def test_shipping_needs_lots_confirmation_and_a_paid_order(sign_in, paid_order, 
     assert "Only paid orders can be shipped" in page_after(client, ship(client, paid_order))
 
 
-def test_partial_then_full_refund_through_stripe(sign_in, paid_order, session, stripe_server):
+def outbox(app) -> list:
+    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))]
+
+
+def test_partial_then_full_refund_through_stripe(app, sign_in, paid_order, session, stripe_server):
     client = sign_in("fulfilment")
     html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/refund", amount="10.00", confirm_refund="y"))
     assert "Refund issued." in html
@@ -88,6 +93,8 @@ def test_partial_then_full_refund_through_stripe(sign_in, paid_order, session, s
     assert (paid_order.status, paid_order.amount_refunded_minor) == (OrderStatus.partially_refunded, 1000)
     sent = stripe_server.requests[-1]
     assert sent["params"]["amount"] == "1000" and sent["idempotency_key"].startswith(f"refund-{paid_order.number}-")
+    refund_mail = next(mail for mail in outbox(app) if "refunded" in mail["Subject"])
+    assert "We've refunded $10.00 for order" in refund_mail.get_body(("plain",)).get_content()
     remaining = paid_order.amount_paid_minor - 1000
     page_after(client, post(client, f"/admin/orders/{paid_order.number}/refund",
                             amount=f"{remaining / 100:.2f}", confirm_refund="y"))
