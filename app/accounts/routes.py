@@ -10,7 +10,7 @@ from app.cart.cookie import forget_cart_token, read_cart_token, remember_cart_to
 from app.cart.services import claim_cart
 from app.extensions import db, limiter
 from app.mail.services import deliver_outbox, queue_email
-from app.orders.services import find_order, orders_for_user
+from app.orders.services import claim_guest_orders, find_order, orders_for_user
 
 SIGN_IN_LIMIT = "5 per minute;30 per hour"  # per client address; sign-in counts only failures
 
@@ -111,6 +111,7 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         services.set_password(db.session, user=user, password=form.password.data)
+        claim_guest_orders(db.session, user_id=user.id, email=user.email)  # the link proved the email is theirs
         flash("Your password is set and you're signed in.", "success")
         return _start_session(user, remember=False)
     return render_template("accounts/reset_password.html", form=form)

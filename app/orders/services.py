@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.catalog.services import release_stock, reserve_stock, restock_sold, sell_reserved_stock
@@ -87,6 +87,15 @@ def find_order(session: Session, **criteria) -> Order | None:
     return session.scalars(
         select(Order).where(getattr(Order, column) == value).options(selectinload(Order.lines))
     ).first()
+
+
+def claim_guest_orders(session: Session, *, user_id: int, email: str) -> int:
+    """Give an account the guest orders placed with its email: call only once the email is proven."""
+    result = session.execute(
+        update(Order).where(Order.user_id.is_(None), func.lower(Order.email) == email.lower())
+        .values(user_id=user_id).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def orders_for_user(session: Session, *, user_id: int) -> list[Order]:

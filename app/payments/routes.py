@@ -1,6 +1,9 @@
 """Stripe's webhook endpoint, and the built-in test gateway's payment page."""
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
+from babel import Locale
+from wtforms import SelectChoice
+
 from app.extensions import csrf, db
 from app.mail.services import deliver_outbox
 from app.orders.models import OrderStatus
@@ -43,7 +46,8 @@ def _test_order(session_id: str):
 def test_checkout(session_id: str):
     order = _test_order(session_id)
     form = TestPaymentForm(email=order.email, country=current_app.config["SHIPPING_COUNTRIES"][0])
-    form.country.choices = list(current_app.config["SHIPPING_COUNTRIES"])
+    form.country.choices = [SelectChoice(code, Locale.parse(current_app.config["SHOP_LOCALE"]).territories[code])
+                            for code in current_app.config["SHIPPING_COUNTRIES"]]
     awaiting = any(event.kind == "awaiting_payment" for event in order.events)
     if request.method == "POST" and order.status is OrderStatus.pending_payment:
         action = request.form.get("action")
@@ -53,9 +57,9 @@ def test_checkout(session_id: str):
                 order, status="complete", payment_status="paid" if action == "settle" else "unpaid"))
             return redirect(url_for("checkout.success", session_id=session_id), code=303)
         if form.validate_on_submit():
-            if form.action.data == "decline":
+            if form.action.data == "decline":  # shown on the same page, so the address stays filled in
                 flash("Test card declined: nothing was charged. Try again, or cancel.", "error")
-                return redirect(url_for("payments.test_checkout", session_id=session_id), code=303)
+                return render_template("checkout/test_gateway.html", order=order, form=form, awaiting=awaiting)
             shipping = {field: getattr(form, field).data or "" for field in
                         ("name", "line1", "city", "state", "postal_code", "country")}
             paid = form.action.data == "pay"

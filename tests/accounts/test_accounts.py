@@ -217,3 +217,12 @@ def test_behind_a_proxy_each_shopper_has_their_own_limit(migrated_database, shop
         client.environ_base["HTTP_X_FORWARDED_FOR"] = address
         statuses = [sign_in_as(client, "nobody@example.com", "wrong-password").status_code for _ in range(6)]
         assert statuses == [200] * 5 + [429], address
+
+
+def test_guest_orders_join_the_account_once_its_email_is_proven(app, client, session):
+    _add(client, session, "TMC-CRM-4-UNS", 1)
+    token = csrf_token_from(client.get("/cart").get_data(as_text=True))
+    client.post("/checkout", data={"csrf_token": token, "shipping": "standard", "email": "Guest@Example.com"})
+    form_post(client, "/account/register", email="guest@example.com")
+    form_post(client, _emailed_link(app), password="a-long-password", confirm="a-long-password")
+    assert re.search(r'/account/orders/TW-\w+"', client.get("/account").get_data(as_text=True))
