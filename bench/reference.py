@@ -6,7 +6,7 @@ from DATABASE_URL with one ORM query and a minimal template; no layout, sessions
 """
 import os
 
-from flask import Flask, render_template_string
+from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -35,9 +35,10 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
 db.init_app(app)
+template = app.jinja_env.from_string(PAGE)  # compiled once, as a template file would be
 
 
 @app.get("/")
 def product_list():
     products = db.session.scalars(select(Product).order_by(Product.name)).all()
-    return render_template_string(PAGE, products=products)
+    return template.render(products=products)
