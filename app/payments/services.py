@@ -107,6 +107,8 @@ def _order_for_checkout(session: Session, facts) -> Order | None:
 def _settle(session: Session, order: Order, facts, *, actor: str) -> str:
     """Mark the order paid if the session says so, and empty the shopper's cart."""
     if facts.payment_status not in ("paid", "no_payment_required"):
+        if any(event.kind == "awaiting_payment" for event in order.events):
+            return "waiting: payment processing"  # already known; asked again by cron or the cart
         # A delayed method: keep who it is and where it goes now; the later events may not say.
         orders.record_customer_details(session, order_id=order.id, email=facts.payment.email,
                                        shipping_address=facts.payment.shipping_address)

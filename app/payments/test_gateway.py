@@ -32,7 +32,10 @@ def session_object(order: Order, *, status: str | None = None, payment_status: s
                    email: str = "", shipping: dict | None = None) -> dict:
     """The order's checkout as a Stripe Checkout Session object would describe it."""
     if status is None:
-        status = {OrderStatus.pending_payment: "open", OrderStatus.cancelled: "expired"}.get(order.status, "complete")
+        # A delayed payment still settling is a completed checkout, as at Stripe: never expired.
+        awaiting = any(event.kind == "awaiting_payment" for event in order.events)
+        status = {OrderStatus.pending_payment: "complete" if awaiting else "open",
+                  OrderStatus.cancelled: "expired"}.get(order.status, "complete")
     if payment_status is None:
         payment_status = "unpaid" if order.status in (OrderStatus.pending_payment, OrderStatus.cancelled) else "paid"
     metadata = {"order_id": str(order.id), "order_number": order.number}
@@ -82,9 +85,10 @@ class TestGateway:
 
     def expire_checkout(self, session_id: str) -> dict:
         order = order_for_session(session_id)
-        if order.status is OrderStatus.pending_payment:
+        current = session_object(order)
+        if current["status"] == "open":
             return session_object(order, status="expired", payment_status="unpaid")
-        return session_object(order)
+        return current
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict:
         raise InvalidWebhook("The test gateway sends no webhooks.")

@@ -286,3 +286,19 @@ def test_going_back_to_the_cart_releases_the_unpaid_order_and_checking_out_again
     assert stripe_server.objects[first]["status"] == "expired" and first != second
     assert stock(session, "TMC-BTR-4-VAN")[1] == 10  # held once, not twice
     assert shopper.cart_lines() == {"TMC-BTR-4-VAN": 10}
+
+
+def test_a_delayed_payment_survives_the_shopper_returning_to_the_cart(shopper, session, stripe_server, deliver):
+    shopper.add("TMC-BTR-4-VAN", 1)
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.complete(session_id, paid=False)
+    deliver(stripe_server.last_event("checkout.session.completed"))
+    shopper.client.get("/cart")
+    shopper.client.get("/cart")
+    order = latest_order(session)
+    assert order.status is OrderStatus.pending_payment
+    assert [event.kind for event in order.events].count("awaiting_payment") == 1
+    stripe_server.finish_async_payment(session_id, succeeded=True)
+    deliver(stripe_server.last_event("checkout.session.async_payment_succeeded"))
+    session.refresh(order)
+    assert order.status is OrderStatus.paid

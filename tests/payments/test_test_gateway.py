@@ -110,3 +110,14 @@ def test_delayed_payment_keeps_the_email_and_address_given_at_checkout(app, shop
     assert order.status is OrderStatus.paid
     assert order.email == "sam@example.com" and order.shipping_address["postal_code"] == "04101"
     assert list((Path(app.config["MAIL_OUTBOX_DIR"])).glob("*.eml"))
+
+
+def test_visiting_the_cart_does_not_cancel_a_delayed_payment_that_is_settling(shopper, session):
+    page = start(shopper)
+    act(shopper, page, "pay_later", **ADDRESS)
+    shopper.client.get("/cart")
+    order = latest_order(session)
+    assert order.status is OrderStatus.pending_payment
+    act(shopper, page, "settle")
+    session.refresh(order)
+    assert order.status is OrderStatus.paid
