@@ -5,7 +5,7 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -135,7 +135,3 @@ def staff_members(session: Session, *, roles: tuple[Role, ...] | None = None) ->
     if roles:
         query = query.where(User.role.in_(roles))
     return list(session.scalars(query))
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count(User.id))) or 0
