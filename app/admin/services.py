@@ -139,9 +139,11 @@ def orders_csv(session: Session, *, date_from: date | None, date_to: date | None
         yield flush()
 
 
-def stock_history(session: Session, *, variant_id: int, limit: int = 100) -> list[StockMovement]:
-    return list(session.scalars(
-        select(StockMovement).where(StockMovement.variant_id == variant_id)
+def stock_history(session: Session, *, variant_id: int, limit: int = 100) -> list[tuple[StockMovement, str | None]]:
+    """The variant's latest movements, each with the number of the order behind it, if any."""
+    return list(session.execute(
+        select(StockMovement, Order.number).outerjoin(Order, Order.id == StockMovement.order_id)
+        .where(StockMovement.variant_id == variant_id)
         .order_by(StockMovement.id.desc()).limit(limit)
     ))
 
