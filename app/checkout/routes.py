@@ -58,7 +58,9 @@ def release_abandoned_checkout():
     and a second checkout cannot hold the same stock twice."""
     if request.endpoint not in ("cart.view", "checkout.review") or not (token := read_cart_token()):
         return
-    earlier = pending_orders(db.session, cart_token=token)
+    # A delayed payment that is still settling was paid for, as far as the shopper is concerned.
+    earlier = [order for order in pending_orders(db.session, cart_token=token)
+               if not any(event.kind == "awaiting_payment" for event in order.events)]
     if not earlier:
         return
     try:
