@@ -3,7 +3,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
@@ -40,7 +40,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def _server_error(error):
         db.session.rollback()
-        g.cart_item_count = 0  # the database may be why we are here: don't query it for the header
+        # The database may be why we are here, so the page's header must not query it: no cart
+        # count, and the visitor shown as signed out rather than loaded again.
+        g.cart_item_count = 0
+        g._login_user = login_manager.anonymous_user()
         app.logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
         title, message = MESSAGES[500]
         return _render_error(500, title, message)

@@ -86,3 +86,19 @@ def test_an_unexpected_error_shows_the_styled_500_page(app, client):
     html = response.get_data(as_text=True)
     assert "Something went wrong on our side" in html
     assert "kaboom" not in html
+
+
+def test_the_500_page_still_renders_when_the_database_is_down_for_a_signed_in_shopper(
+        app, client, shopper_account, monkeypatch):
+    from tests.conftest import sign_in_as
+
+    sign_in_as(client, *shopper_account)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(core_routes.db.session, "get", database_down)
+    response = client.get("/account")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
