@@ -33,6 +33,8 @@ def _start_session(user, *, remember: bool):
     response = redirect(_safe_next(url_for("admin.dashboard" if user.is_staff else "accounts.orders")), code=303)
     if cart is not None:
         remember_cart_token(response, cart.token)
+    else:
+        forget_cart_token(response)  # the cookie pointed at someone else's cart, or at none
     return response
 
 

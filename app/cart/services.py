@@ -162,6 +162,8 @@ def claim_cart(session: Session, *, token: str | None, user_id: int) -> Cart | N
     Merged quantities are capped by the usual rules (the per-line limit and the stock).
     """
     guest = get_cart(session, token=token)
+    if guest is not None and guest.user_id not in (None, user_id):
+        guest = None  # another account's cart, left in this browser: not ours to take
     saved = session.scalars(
         select(Cart).where(Cart.user_id == user_id).order_by(Cart.updated_at.desc())
     ).first()

@@ -1,12 +1,15 @@
 """Turning a cart into an order: shipping choices, the price snapshot and the stock hold."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.cart.models import Cart
 from app.cart.services import fit_cart_to_stock, line_problem
 from app.catalog.services import OutOfStock
+from app.db import utcnow
 from app.orders.models import Order
 from app.orders.services import LineSnapshot, ShippingChoice, create_order
 
@@ -63,8 +66,10 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
     ]
     try:
         with session.begin_nested():
+            expires_at = utcnow() + timedelta(minutes=current_app.config["CHECKOUT_EXPIRY_MINUTES"])
             return create_order(session, lines=lines, shipping=shipping, email=email, user_id=user_id,
-                                currency=current_app.config["SHOP_CURRENCY"], cart_token=cart.token)
+                                currency=current_app.config["SHOP_CURRENCY"], cart_token=cart.token,
+                                expires_at=expires_at)
     except OutOfStock:
         # Someone bought the last units a moment ago: show the shopper the cart as it now stands.
         session.expire_all()

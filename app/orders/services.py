@@ -106,7 +106,8 @@ def orders_for_user(session: Session, *, user_id: int) -> list[Order]:
 
 
 def create_order(session: Session, *, lines: list[LineSnapshot], shipping: ShippingChoice,
-                 currency: str, email: str, cart_token: str, user_id: int | None = None) -> Order:
+                 currency: str, email: str, cart_token: str, expires_at: datetime,
+                 user_id: int | None = None) -> Order:
     """A pending order with its stock reserved; raises OutOfStock if a line can't be held."""
     if not lines:
         raise OrderError("An order needs at least one item.")
@@ -123,6 +124,9 @@ def create_order(session: Session, *, lines: list[LineSnapshot], shipping: Shipp
         total_minor=subtotal + shipping.amount_minor,
         shipping_method=shipping.code,
         shipping_method_name=shipping.name,
+        # Set now, not only when the provider answers: a worker that dies in between must not
+        # leave the stock held for ever (cron cancels the order once this passes).
+        checkout_expires_at=expires_at,
         lines=[OrderLine(**line.__dict__) for line in lines],
     )
     session.add(order)
@@ -236,17 +240,29 @@ def cancel_unpaid(session: Session, *, order_id: int, reason: str, actor: str) -
 def refund_recorded(session: Session, *, order_id: int, refund_id: str) -> bool:
     """Has this provider refund already been counted on the order's timeline?"""
     events = session.scalars(
-        select(OrderEvent).where(OrderEvent.order_id == order_id, OrderEvent.kind == "refunded")
+        select(OrderEvent).where(OrderEvent.order_id == order_id, OrderEvent.kind.in_(("refunded", "refund_noted")))
     )
     return any(event.data.get("refund_id") == refund_id for event in events)
 
 
 def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int, actor: str,
-                  refund_id: str | None = None) -> bool:
-    """Bring the order's refunded total up to what the provider reports; never moves it back."""
+                  refund_id: str | None = None, currency: str | None = None) -> bool:
+    """Bring the order's refunded total up to what the provider reports; never moves it back.
+
+    A refund id already counted (a webhook got here first) is noted, so the same refund sent
+    again is recognised and not counted twice.
+    """
     order = get_order(session, order_id=order_id)
     already_refunded = order.amount_refunded_minor
+    if (currency and currency.upper() != order.currency) or amount_refunded_minor > order.amount_paid_minor:
+        flag_for_review(session, order_id=order_id, actor=actor,
+                        reason=f"A refund total of {amount_refunded_minor} {currency or order.currency} (minor units) "
+                               f"does not fit this order's payment of {format_money(order.amount_paid_minor, order.currency)}.")
+        return False
     if amount_refunded_minor <= already_refunded:
+        if refund_id:
+            record_event(session, order_id=order_id, kind="refund_noted", actor=actor,
+                         message="The provider confirmed a refund already counted.", data={"refund_id": refund_id})
         return False
     if order.status not in PAID_STATES:
         flag_for_review(session, order_id=order_id, actor=actor,
@@ -301,9 +317,11 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     if missing:
         raise OrderError(f"Enter the batch (lot) number for {', '.join(missing)}.")
     if not _compare_and_set(session, order_id, expected=(OrderStatus.paid, OrderStatus.partially_refunded),
-                            new=OrderStatus.shipped, shipped_at=utcnow(), carrier=carrier.strip(),
+                            new=OrderStatus.shipped, condition=Order.shipped_at.is_(None),
+                            shipped_at=utcnow(), carrier=carrier.strip(),
                             tracking_number=tracking_number.strip()):
-        raise OrderError(f"Only paid orders can be shipped; this one is {order.status.label.lower()}.")
+        raise OrderError("Only paid orders that have not shipped yet can be shipped; "
+                         f"this one is {order.status.label.lower()}{' and shipped' if order.shipped_at else ''}.")
     for line in order.lines:
         line.lot_number = lot_numbers[line.id].strip()
     record_event(session, order_id=order_id, kind="shipped", actor=actor,

@@ -16,6 +16,7 @@ class CheckoutFacts:
     status: str  # open | complete | expired
     payment_status: str  # paid | unpaid | no_payment_required
     order_id: int | None
+    order_number: str
     payment: Payment
 
 
@@ -26,9 +27,13 @@ def _int_or_none(value) -> int | None:
         return None
 
 
+def _metadata(obj: dict) -> dict:
+    metadata = obj.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def order_id_from(obj: dict) -> int | None:
-    metadata = obj.get("metadata") or {}
-    return _int_or_none(metadata.get("order_id")) or _int_or_none(obj.get("client_reference_id"))
+    return _int_or_none(_metadata(obj).get("order_id")) or _int_or_none(obj.get("client_reference_id"))
 
 
 def _shipping_address(session: dict) -> dict | None:
@@ -53,6 +58,7 @@ def checkout_facts(session: dict) -> CheckoutFacts:
         status=session.get("status") or "",
         payment_status=session.get("payment_status") or "",
         order_id=order_id_from(session),
+        order_number=str(_metadata(session).get("order_number") or ""),
         payment=Payment(
             amount_minor=int(session.get("amount_total") or 0),
             currency=(session.get("currency") or "").upper(),

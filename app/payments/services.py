@@ -11,7 +11,7 @@ from app.cart.services import remove_ordered_items
 from app.db import utcnow
 from app.orders import services as orders
 from app.orders.models import Order, OrderStatus
-from app.payments.events import checkout_facts, order_id_from
+from app.payments.events import checkout_facts
 from app.payments.gateway import Gateway
 from app.payments.models import PaymentEvent
 
@@ -38,9 +38,8 @@ def _store_event(session: Session, *, provider: str, event: dict) -> PaymentEven
 
 
 def _order_for_charge(session: Session, obj: dict) -> int | None:
-    order_id = order_id_from(obj)
-    if order_id is not None:
-        return order_id
+    """The order a charge or dispute belongs to: by its payment intent, which our order recorded
+    when paid. Metadata is not trusted: any charge on the account could carry an order id."""
     intent = obj.get("payment_intent")
     if not intent:
         return None
@@ -55,28 +54,33 @@ def handle_event(session: Session, *, provider: str, event: dict) -> str:
     if record.type not in HANDLED_TYPES:
         record.outcome = "ignored: not an event this shop acts on"
         return record.outcome
-    obj = event["data"]["object"]
-    actor = f"{provider} webhook"
-    if record.type.startswith("checkout.session."):
-        record.outcome = _apply_checkout_event(session, record.type, obj, actor=actor, record=record)
-    elif record.type == "charge.refunded":
-        record.order_id = _order_for_charge(session, obj)
-        if record.order_id is None:
-            record.outcome = "ignored: no matching order"
-        else:
-            changed = orders.record_refund(session, order_id=record.order_id, actor=actor,
-                                           amount_refunded_minor=int(obj.get("amount_refunded") or 0))
-            record.outcome = "refund recorded" if changed else "no change: refund already known"
-    else:  # charge.dispute.created
-        record.order_id = _order_for_charge(session, obj)
-        if record.order_id is None:
-            record.outcome = "ignored: no matching order"
-        else:
-            orders.flag_for_review(session, order_id=record.order_id, actor=actor,
-                                   reason=f"Payment disputed by the cardholder ({obj.get('reason', 'no reason given')}).")
-            record.outcome = "order flagged: dispute"
+    try:
+        with session.begin_nested():
+            record.outcome = _apply(session, record, event["data"]["object"], actor=f"{provider} webhook")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        # Stored and acknowledged, so the provider stops retrying an event we can never apply.
+        record.outcome = f"ignored: malformed event ({type(error).__name__}: {error})"[:255]
     session.flush()
     return record.outcome
+
+
+def _apply(session: Session, record: PaymentEvent, obj, *, actor: str) -> str:
+    if not isinstance(obj, dict):
+        raise TypeError("data.object is not an object")
+    if record.type.startswith("checkout.session."):
+        return _apply_checkout_event(session, record.type, obj, actor=actor, record=record)
+    record.order_id = _order_for_charge(session, obj)
+    if record.order_id is None:
+        return "ignored: no matching order"
+    if record.type == "charge.refunded":
+        changed = orders.record_refund(session, order_id=record.order_id, actor=actor,
+                                       amount_refunded_minor=int(obj.get("amount_refunded") or 0),
+                                       currency=str(obj.get("currency") or ""))
+        return "refund recorded" if changed else "no change: refund already known"
+    # charge.dispute.created
+    orders.flag_for_review(session, order_id=record.order_id, actor=actor,
+                           reason=f"Payment disputed by the cardholder ({obj.get('reason', 'no reason given')}).")
+    return "order flagged: dispute"
 
 
 def _apply_checkout_event(session: Session, event_type: str, obj: dict, *, actor: str,
@@ -98,9 +102,14 @@ def _apply_checkout_event(session: Session, event_type: str, obj: dict, *, actor
 
 
 def _order_for_checkout(session: Session, facts) -> Order | None:
+    """The order a Checkout Session is for: by its session id. Only an order whose session id we
+    never got to store (the worker died mid-checkout) is found by id, and then only if the order
+    number in the metadata matches too."""
     order = orders.find_order(session, checkout_session_id=facts.session_id)
     if order is None and facts.order_id is not None:
-        order = session.get(Order, facts.order_id)
+        candidate = session.get(Order, facts.order_id)
+        if candidate is not None and candidate.checkout_session_id is None and candidate.number == facts.order_number:
+            order = candidate
     return order
 
 
@@ -159,7 +168,8 @@ def stale_pending_orders(session: Session, *, grace_minutes: int = 5) -> list[Or
     cutoff = utcnow() - timedelta(minutes=grace_minutes)
     return list(session.scalars(
         select(Order)
-        .where(Order.status == OrderStatus.pending_payment, Order.checkout_expires_at < cutoff)
+        .where(Order.status == OrderStatus.pending_payment, Order.checkout_expires_at < cutoff,
+               Order.needs_review.is_(False))
         .order_by(Order.id)
     ))
 
@@ -169,7 +179,7 @@ def pending_orders(session: Session, *, cart_token: str | None = None) -> list[O
     query = select(Order).where(Order.status == OrderStatus.pending_payment).order_by(Order.id)
     if cart_token is not None:
         return list(session.scalars(query.where(Order.cart_token == cart_token)))
-    return list(session.scalars(query.where(Order.checkout_session_id.is_not(None))))
+    return list(session.scalars(query.where(Order.checkout_session_id.is_not(None), Order.needs_review.is_(False))))
 
 
 def refund_order(session: Session, *, gateway: Gateway, order: Order, amount_minor: int, actor: str,
@@ -195,9 +205,11 @@ def refund_order(session: Session, *, gateway: Gateway, order: Order, amount_min
 def cancel_order(session: Session, *, gateway: Gateway, order: Order, actor: str) -> None:
     """Staff cancel: an unpaid order is closed; a paid one is refunded in full and restocked."""
     if order.status is OrderStatus.pending_payment:
-        abandon_checkout(session, gateway=gateway, order=order, actor=actor, reason="Cancelled by staff.")
+        if not abandon_checkout(session, gateway=gateway, order=order, actor=actor, reason="Cancelled by staff."):
+            raise orders.OrderError("The shopper has paid, or a delayed payment is settling: this order can't be "
+                                    "cancelled as unpaid. Reload the page to see its state.")
         return
-    if order.status is OrderStatus.shipped:
+    if order.shipped_at is not None:
         raise orders.OrderError("This order has shipped: refund it instead of cancelling.")
     if order.status in orders.PAID_STATES and order.refundable_minor > 0:
         refund_order(session, gateway=gateway, order=order, amount_minor=order.refundable_minor, actor=actor,

@@ -77,7 +77,7 @@ def test_shipping_needs_lots_confirmation_and_a_paid_order(sign_in, paid_order, 
     session.refresh(paid_order)
     assert paid_order.status is OrderStatus.paid
     page_after(client, ship(client, paid_order))
-    assert "Only paid orders can be shipped" in page_after(client, ship(client, paid_order))
+    assert "Only paid orders that have not shipped yet can be shipped" in page_after(client, ship(client, paid_order))
 
 
 def outbox(app) -> list:
