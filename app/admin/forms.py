@@ -43,6 +43,11 @@ class CancelForm(FlaskForm):
                                   validators=[DataRequired(CONFIRM)])
 
 
+class ReviewForm(FlaskForm):
+    decision = TextAreaField("What you found and decided", validators=[
+        DataRequired("Say what you found and decided."), Length(max=2000)])
+
+
 class NoteForm(FlaskForm):
     text = TextAreaField("Internal note", validators=[DataRequired("Write a note first."), Length(max=2000)])
 

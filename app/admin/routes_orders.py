@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 
 from app.admin import bp, services
-from app.admin.forms import CancelForm, NoteForm, OrderFilterForm, RefundForm, ShipForm
+from app.admin.forms import CancelForm, NoteForm, OrderFilterForm, RefundForm, ReviewForm, ShipForm
 from app.extensions import db
 from app.forms import flash_form_errors
 from app.mail.services import deliver_outbox
@@ -54,7 +54,7 @@ def order_detail(number: str):
     return render_template(
         "admin/order.html", order=order, ship_form=ShipForm(),
         refund_form=RefundForm(request_key=secrets.token_urlsafe(16)),
-        cancel_form=CancelForm(), note_form=NoteForm(),
+        cancel_form=CancelForm(), note_form=NoteForm(), review_form=ReviewForm(),
     )
 
 
@@ -121,6 +121,19 @@ def order_cancel(number: str):
         return "Order cancelled and its stock released."
 
     return _run_action(order, CancelForm(), "order.cancel", cancel)
+
+
+@bp.post("/orders/<number>/review")
+@role_required("fulfilment")
+def order_review(number: str):
+    order = _order_or_404(number)
+    form = ReviewForm()
+
+    def review():
+        orders.clear_review(db.session, order_id=order.id, note=form.decision.data, actor=current_user.email)
+        return "Marked as reviewed."
+
+    return _run_action(order, form, "order.review", review)
 
 
 @bp.post("/orders/<number>/notes")

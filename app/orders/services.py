@@ -311,6 +311,9 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
          lot_numbers: dict[int, str], actor: str) -> None:
     """Mark a paid order shipped with its tracking and batch numbers, and tell the shopper."""
     order = get_order(session, order_id=order_id)
+    if order.needs_review:
+        raise OrderError(f"This order is flagged for review ({order.review_reason}) Resolve that, and mark "
+                         "it reviewed, before shipping.")
     if not carrier.strip() or not tracking_number.strip():
         raise OrderError("Enter the carrier and the tracking number.")
     missing = [line.sku for line in order.lines if not lot_numbers.get(line.id, "").strip()]
@@ -344,6 +347,20 @@ def cancel_paid(session: Session, *, order_id: int, reason: str, actor: str) -> 
     record_event(session, order_id=order_id, kind="cancelled", actor=actor, message=reason)
     _tell_shopper(session, order_id=order_id, subject="Your order {number} has been cancelled",
                   template="order_cancelled")
+    session.flush()
+
+
+def clear_review(session: Session, *, order_id: int, note: str, actor: str) -> None:
+    """A person has looked into a flagged order: record what they decided, and lift the flag."""
+    order = get_order(session, order_id=order_id)
+    if not order.needs_review:
+        raise OrderError("This order is not flagged for review.")
+    if not note.strip():
+        raise OrderError("Say what you found and decided.")
+    order.needs_review = False
+    record_event(session, order_id=order_id, kind="reviewed", actor=actor,
+                 message=f"Review of “{order.review_reason}”: {note.strip()}")
+    order.review_reason = ""
     session.flush()
 
 

@@ -189,3 +189,19 @@ def test_the_same_refund_form_sent_twice_refunds_once(sign_in, paid_order, sessi
     assert paid_order.amount_refunded_minor == 500
     charge = stripe_server.objects[stripe_server.objects[paid_order.payment_intent_id]["latest_charge"]]
     assert charge["amount_refunded"] == 500
+
+
+def test_a_flagged_order_cannot_ship_until_someone_marks_it_reviewed(sign_in, paid_order, session, stripe_server,
+                                                                    deliver):
+    stripe_server.dispute(paid_order.payment_intent_id)
+    deliver(stripe_server.last_event("charge.dispute.created"))
+    client = sign_in("fulfilment")
+    assert "flagged for review" in page_after(client, ship(client, paid_order))
+    session.refresh(paid_order)
+    assert paid_order.status is OrderStatus.paid
+    assert "Say what you found" in page_after(client, post(client, f"/admin/orders/{paid_order.number}/review",
+                                                           decision=""))
+    html = page_after(client, post(client, f"/admin/orders/{paid_order.number}/review",
+                                   decision="Cardholder confirmed the purchase; dispute withdrawn."))
+    assert "Marked as reviewed." in html and "dispute withdrawn" in html
+    assert "Marked as shipped" in page_after(client, ship(client, paid_order))
