@@ -22,6 +22,7 @@ HANDLED_TYPES = {
     "checkout.session.expired",
     "charge.refunded",
     "charge.dispute.created",
+    "charge.dispute.closed",
 }
 
 
@@ -77,7 +78,15 @@ def _apply(session: Session, record: PaymentEvent, obj, *, actor: str) -> str:
                                        amount_refunded_minor=int(obj.get("amount_refunded") or 0),
                                        currency=str(obj.get("currency") or ""))
         return "refund recorded" if changed else "no change: refund already known"
-    # charge.dispute.created
+    if record.type == "charge.dispute.closed":
+        # Won: the money stays and the dispute is over. Lost: the bank took the payment back.
+        outcome = "won" if obj.get("status") == "won" else "lost"
+        orders.record_event(session, order_id=record.order_id, kind=f"dispute_{outcome}", actor=actor,
+                            message=f"The cardholder's dispute was closed: {outcome}.")
+        if outcome == "lost":
+            orders.flag_for_review(session, order_id=record.order_id, actor=actor,
+                                   reason="Dispute lost: the payment was taken back by the cardholder's bank.")
+        return f"dispute closed: {outcome}"
     orders.flag_for_review(session, order_id=record.order_id, actor=actor,
                            reason=f"Payment disputed by the cardholder ({obj.get('reason', 'no reason given')}).")
     return "order flagged: dispute"

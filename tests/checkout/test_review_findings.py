@@ -113,3 +113,15 @@ def test_a_cart_left_in_a_shared_browser_by_another_account_is_not_taken(app, se
     first_cart = browser.cart_lines()
     assert first_cart == {"TMC-CRM-4-UNS": 2}  # still theirs, untouched
     assert "Your cart is empty." in browser.client.get("/cart").get_data(as_text=True)
+
+
+def test_a_closed_dispute_is_recorded_and_a_lost_one_flags_the_order(shopper, session, stripe_server, deliver):
+    order = paid(shopper, session, stripe_server, deliver)
+    dispute = stripe_server.dispute(order.payment_intent_id)
+    for status, expected in (("won", "dispute closed: won"), ("lost", "dispute closed: lost")):
+        event = stripe_server.make_event("charge.dispute.closed", {**dispute, "status": status})
+        assert deliver(event).get_json()["outcome"] == expected
+    session.refresh(order)
+    kinds = [event.kind for event in order.events]
+    assert "dispute_won" in kinds and "dispute_lost" in kinds
+    assert order.needs_review and "Dispute lost" in order.review_reason
