@@ -163,8 +163,9 @@ def test_create_session_rejects_what_stripe_rejects(
 
 
 def test_idempotency_key_replays_and_guards_params(fake: FakeStripe, client: stripe.StripeClient) -> None:
-    first = client.v1.checkout.sessions.create(order_params(), options={"idempotency_key": "k1"})
-    again = client.v1.checkout.sessions.create(order_params(), options={"idempotency_key": "k1"})
+    params = order_params()  # built once: its expires_at moves with the clock
+    first = client.v1.checkout.sessions.create(params, options={"idempotency_key": "k1"})
+    again = client.v1.checkout.sessions.create(params, options={"idempotency_key": "k1"})
     assert again.id == first.id
     assert again.last_response is not None and again.last_response.headers["Idempotent-Replayed"] == "true"
     assert sum(o["object"] == "checkout.session" for o in fake.objects.values()) == 1
