@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Row, Select, and_, bindparam, func, select, update
+from sqlalchemy import Row, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
 from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
@@ -54,19 +54,13 @@ def _card_query():
     )
 
 
-_ALL_CARDS = _card_query()
-_FEATURED_CARDS = _ALL_CARDS.where(Product.is_featured.is_(True))
+ALL_PRODUCT_CARDS = _card_query()
+_FEATURED_CARDS = ALL_PRODUCT_CARDS.where(Product.is_featured.is_(True))
 
 
-def product_cards(session: Session, *, featured: bool = False, product_ids: Select | None = None) -> list[Row]:
-    """Listed products as rows for cards (lists need no whole products): one query, any size.
-
-    product_ids narrows the list to a subquery's ids, e.g. an article's products.
-    """
-    query = _FEATURED_CARDS if featured else _ALL_CARDS
-    if product_ids is not None:
-        query = query.where(Product.id.in_(product_ids))
-    return list(session.execute(query))
+def product_cards(session: Session, *, featured: bool = False) -> list[Row]:
+    """Listed products as rows for cards (lists need no whole products): one query, any size."""
+    return list(session.execute(_FEATURED_CARDS if featured else ALL_PRODUCT_CARDS))
 
 
 def get_product(session: Session, *, slug: str) -> Product:

@@ -1,7 +1,6 @@
 """Learn articles and information pages (shipping, returns, privacy, terms)."""
 from flask import abort, render_template
 
-from app.catalog.services import product_cards
 from app.content import bp, services
 from app.extensions import db
 
@@ -17,7 +16,7 @@ def article_detail(slug: str):
         article = services.get_article(db.session, slug=slug)
     except services.ContentNotFound:
         abort(404)
-    products = product_cards(db.session, product_ids=services.product_ids_for_article(article.id))
+    products = services.article_product_cards(db.session, article_id=article.id)
     return render_template("content/article.html", article=article, products=products)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from app.catalog.models import Product
+from app.catalog.services import ALL_PRODUCT_CARDS
 from app.content.models import Article, Page, article_products
 from app.markup import render_markdown
 
@@ -42,6 +43,12 @@ _ARTICLE_BY_SLUG = (
     .where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
     .options(defer(Article.body_markdown))  # the page shows the cached HTML
 )
+_ARTICLE_PRODUCT_CARDS = ALL_PRODUCT_CARDS.where(
+    Product.id.in_(
+        select(article_products.c.product_id)
+        .where(article_products.c.article_id == bindparam("article_id"))
+    )
+)
 _ARTICLES_FOR_PRODUCT = (
     select(*_SUMMARY_COLUMNS)
     .join(article_products, article_products.c.article_id == Article.id)
@@ -63,9 +70,9 @@ def get_article(session: Session, *, slug: str) -> Article:
     return article
 
 
-def product_ids_for_article(article_id: int):
-    """A subquery of the article's product ids, for catalog.services.product_cards."""
-    return select(article_products.c.product_id).where(article_products.c.article_id == article_id)
+def article_product_cards(session: Session, *, article_id: int) -> list[Row]:
+    """Cards for an article's products, from a statement built once like the others."""
+    return list(session.execute(_ARTICLE_PRODUCT_CARDS, {"article_id": article_id}))
 
 
 def articles_for_product(session: Session, *, product_id: int) -> list[Row]:
