@@ -5,7 +5,7 @@ from flask import Flask
 from app.accounts import services as accounts
 from app.demo import DEMO_STAFF, load_demo_data
 from app.extensions import db
-from app.mail.services import deliver_outbox
+from app.mail.services import commit_then_send, deliver_outbox
 from app.orders.models import OrderStatus
 from app.payments.gateway import PaymentServiceUnavailable, get_gateway
 from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders, stale_pending_orders
@@ -87,6 +87,5 @@ def _each_order(orders, work) -> int:
             click.echo(f"{order.number}: payment service unavailable ({error}); will retry.", err=True)
             continue
         db.session.commit()
-    deliver_outbox(db.session)
-    db.session.commit()
+    commit_then_send(db.session)
     return done

@@ -9,7 +9,7 @@ from app.accounts.forms import NewPasswordForm, RegisterForm, ResetRequestForm, 
 from app.cart.cookie import forget_cart_token, read_cart_token, remember_cart_token
 from app.cart.services import claim_cart
 from app.extensions import db, limiter
-from app.mail.services import deliver_outbox, queue_email
+from app.mail.services import commit_then_send, queue_email
 from app.orders.services import claim_guest_orders, find_order, orders_for_user
 
 SIGN_IN_LIMIT = "5 per minute;30 per hour"  # per client address; sign-in counts only failures
@@ -41,9 +41,7 @@ def _start_session(user, *, remember: bool):
 def _email_password_link(user, *, subject: str, template: str) -> None:
     link = url_for("accounts.reset_password", token=services.reset_token(user), _external=True)
     queue_email(db.session, recipient=user.email, subject=subject, template=template, link=link, user=user)
-    db.session.commit()
-    deliver_outbox(db.session)
-    db.session.commit()
+    commit_then_send(db.session)
 
 
 @bp.route("/account/register", methods=["GET", "POST"])

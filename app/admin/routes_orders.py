@@ -8,7 +8,7 @@ from app.admin import bp, services
 from app.admin.forms import CancelForm, NoteForm, OrderFilterForm, RefundForm, ReviewForm, ShipForm
 from app.extensions import db
 from app.forms import flash_form_errors
-from app.mail.services import deliver_outbox
+from app.mail.services import commit_then_send
 from app.money import parse_money
 from app.orders import services as orders
 from app.payments.gateway import PaymentRefused, PaymentServiceUnavailable, get_gateway
@@ -74,9 +74,7 @@ def _run_action(order, form, action: str, work):
     order = orders.get_order(db.session, order_id=order.id)
     services.audit(db.session, actor=current_user, action=action, obj_type="order", obj_id=order.number,
                    before=before, after=services.snapshot(order, *ORDER_FIELDS))
-    db.session.commit()
-    deliver_outbox(db.session)
-    db.session.commit()
+    commit_then_send(db.session)
     flash(message, "success")
     return redirect(url_for("admin.order_detail", number=order.number), code=303)
 

@@ -8,7 +8,7 @@ from app.cart.services import get_cart, summarise
 from app.checkout import bp, services
 from app.checkout.forms import CheckoutForm
 from app.extensions import db
-from app.mail.services import deliver_outbox
+from app.mail.services import commit_then_send
 from app.orders import services as orders
 from app.payments.gateway import PaymentServiceUnavailable, get_gateway
 from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders
@@ -102,9 +102,7 @@ def success():
         order = orders.find_order(db.session, checkout_session_id=session_id)
     if order is None:
         abort(404)
-    db.session.commit()
-    deliver_outbox(db.session)
-    db.session.commit()
+    commit_then_send(db.session)
     return render_template("checkout/success.html", order=order)
 
 

@@ -87,3 +87,11 @@ def deliver_outbox(session: Session, *, limit: int = 50) -> int:
             sent += 1
     session.flush()
     return sent
+
+
+def commit_then_send(session: Session) -> None:
+    """For callers that own the transaction (routes, commands): commit the change, then send the
+    mail it queued, so no email goes out for a change that was rolled back."""
+    session.commit()
+    deliver_outbox(session)
+    session.commit()

@@ -5,17 +5,12 @@ from babel import Locale
 from wtforms import SelectChoice
 
 from app.extensions import csrf, db
-from app.mail.services import deliver_outbox
+from app.mail.services import commit_then_send
 from app.orders.models import OrderStatus
 from app.payments import bp, test_gateway
 from app.payments.forms import TestPaymentForm
 from app.payments.gateway import InvalidWebhook, get_gateway
 from app.payments.services import handle_event
-
-
-def _deliver_mail() -> None:
-    deliver_outbox(db.session)
-    db.session.commit()
 
 
 @bp.post("/webhooks/stripe")
@@ -28,8 +23,7 @@ def stripe_webhook():
         current_app.logger.warning("Rejected webhook: %s", error)
         return jsonify(error="invalid webhook"), 400
     outcome = handle_event(db.session, provider=gateway.name, event=event)
-    db.session.commit()
-    _deliver_mail()
+    commit_then_send(db.session)
     return jsonify(received=True, outcome=outcome)
 
 
@@ -73,5 +67,4 @@ def test_checkout(session_id: str):
 def _apply(event_type: str, session_object: dict) -> None:
     handle_event(db.session, provider=test_gateway.PROVIDER,
                  event=test_gateway.make_event(event_type, session_object))
-    db.session.commit()
-    _deliver_mail()
+    commit_then_send(db.session)
