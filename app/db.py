@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy import DateTime, Engine, Executable, MetaData, Row, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -49,6 +49,27 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def read_rows(session: Session, statement: Executable, params: dict | None = None) -> list[Row]:
+    """Rows of a statement run on the session's connection, below the ORM.
+
+    For data that is only shown: it skips the ORM's flush and result machinery, which took as
+    long as the query itself; so nothing pending in the session is flushed first.
+    """
+    return session.connection().execute(statement, params).all()
+
+
+# Connection options for pages that only read (see app/storefront.py). On PostgreSQL, autocommit;
+# on SQLite, SQLAlchemy's AUTOCOMMIT would undo configure_sqlite when the connection goes back to
+# the pool, so the begin hook below is told to leave BEGIN out instead.
+NO_TRANSACTION_OPTION = "reads_without_transaction"
+
+
+def read_only_options(dialect_name: str) -> dict:
+    if dialect_name == "sqlite":
+        return {NO_TRANSACTION_OPTION: True}
+    return {"isolation_level": "AUTOCOMMIT"}
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make SQLite check foreign keys and run real transactions (savepoints included).
 
@@ -67,4 +88,5 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(NO_TRANSACTION_OPTION):
+            connection.exec_driver_sql("BEGIN")

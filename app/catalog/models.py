@@ -18,6 +18,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, TimestampMixin, utcnow
 
 
+def parse_ingredients(ingredients: str) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """A product's INCI list as (groups, notes).
+
+    One group per line; a line may start with the item it is for ("Magnesium Travel Stick: Cera
+    Alba, ..."), as a set lists each of its products. Lines starting with "*" are footnotes to the
+    list, such as "*Lavender scent only.".
+    """
+    groups, notes = [], []
+    for line in ingredients.splitlines():
+        line = line.strip()
+        if line.startswith("*"):
+            notes.append(line)
+        elif line:
+            label, _, names = line.rpartition(": ")
+            groups.append((label, [name.strip() for name in names.split(",") if name.strip()]))
+    return groups, notes
+
+
 class Product(TimestampMixin, Base):
     __tablename__ = "products"
 
@@ -46,24 +64,6 @@ class Product(TimestampMixin, Base):
     )
 
     @property
-    def ingredient_groups(self) -> list[tuple[str, list[str]]]:
-        """The INCI list, one group per line; a line may start with the item it is for
-        ("Magnesium Travel Stick: Cera Alba, ..."), as a set lists each of its products."""
-        groups = []
-        for line in self.ingredients.splitlines():
-            line = line.strip()
-            if not line or line.startswith("*"):
-                continue
-            label, _, names = line.rpartition(": ")
-            groups.append((label, [name.strip() for name in names.split(",") if name.strip()]))
-        return groups
-
-    @property
-    def ingredient_notes(self) -> list[str]:
-        """Footnotes to the list, such as "*Lavender scent only."."""
-        return [line.strip() for line in self.ingredients.splitlines() if line.strip().startswith("*")]
-
-    @property
     def active_variants(self) -> list[Variant]:
         return [variant for variant in self.variants if variant.is_active]
 
@@ -86,32 +86,17 @@ class ProductImage(Base):
     product: Mapped[Product] = relationship(back_populates="images")
 
 
-class Variant(TimestampMixin, Base):
-    __tablename__ = "variants"
-    __table_args__ = (
-        CheckConstraint("price_minor >= 0", name="price_not_negative"),
-        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
-        CheckConstraint("stock_reserved >= 0", name="reserved_not_negative"),
-        CheckConstraint("stock_reserved <= stock_on_hand", name="reserved_within_stock"),
-    )
+class VariantDisplay:
+    """What shoppers are told about a variant: shared by the model and the product page's rows."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
-    size: Mapped[str] = mapped_column(String(40))
-    scent: Mapped[str] = mapped_column(String(60))
-    price_minor: Mapped[int] = mapped_column(Integer)
-    compare_at_minor: Mapped[int | None] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3), default="USD")
-    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
-    # Units held for orders awaiting payment: on hand, but not for sale to anyone else.
-    stock_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
-    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-
-    product: Mapped[Product] = relationship(back_populates="variants")
+    __slots__ = ()
+    size: str
+    scent: str
+    price_minor: int
+    compare_at_minor: int | None
+    stock_on_hand: int
+    stock_reserved: int
+    low_stock_threshold: int
 
     @property
     def label(self) -> str:
@@ -141,12 +126,40 @@ class Variant(TimestampMixin, Base):
         return "soldout" if self.is_sold_out else "low" if self.is_low_stock else "instock"
 
     @property
-    def is_listed(self) -> bool:
-        return self.is_active and self.product.is_active
-
-    @property
     def is_discounted(self) -> bool:
         return bool(self.compare_at_minor and self.compare_at_minor > self.price_minor)
+
+
+class Variant(VariantDisplay, TimestampMixin, Base):
+    __tablename__ = "variants"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        CheckConstraint("stock_reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("stock_reserved <= stock_on_hand", name="reserved_within_stock"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[str] = mapped_column(String(40))
+    scent: Mapped[str] = mapped_column(String(60))
+    price_minor: Mapped[int] = mapped_column(Integer)
+    compare_at_minor: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    # Units held for orders awaiting payment: on hand, but not for sale to anyone else.
+    stock_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def is_listed(self) -> bool:
+        return self.is_active and self.product.is_active
 
 
 class StockReason(enum.Enum):

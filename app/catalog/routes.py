@@ -5,18 +5,21 @@ from app.catalog import bp, services
 from app.catalog.structured_data import product_json_ld
 from app.content.services import articles_for_product
 from app.extensions import db
+from app.storefront import read_only
 
 
 @bp.get("/products")
+@read_only
 def product_list():
     products = services.product_cards(db.session)
     return render_template("catalog/list.html", products=products)
 
 
 @bp.get("/products/<slug>")
+@read_only
 def product_detail(slug: str):
     try:
-        product = services.get_product(db.session, slug=slug)
+        product = services.get_product_page(db.session, slug=slug)
     except services.ProductNotFound:
         abort(404)
     variant = services.choose_variant(product, sku=request.args.get("variant"))

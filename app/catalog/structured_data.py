@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 from flask import current_app, url_for
 
 from app.catalog.images import image_url
-from app.catalog.models import Product
+from app.catalog.services import ProductPage
 from app.money import to_major
 
 
-def product_json_ld(product: Product) -> dict:
+def product_json_ld(product: ProductPage) -> dict:
     brand = current_app.config["SHOP_NAME"]
     page_url = url_for("catalog.product_detail", slug=product.slug, _external=True)
     offers = [
@@ -25,7 +25,7 @@ def product_json_ld(product: Product) -> dict:
             "url": f"{page_url}?{urlencode({'variant': variant.sku})}",
             "itemCondition": "https://schema.org/NewCondition",
         }
-        for variant in product.active_variants
+        for variant in product.variants
     ]
     return {
         "@context": "https://schema.org",

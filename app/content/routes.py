@@ -3,14 +3,17 @@ from flask import abort, render_template
 
 from app.content import bp, services
 from app.extensions import db
+from app.storefront import read_only
 
 
 @bp.get("/learn")
+@read_only
 def article_list():
     return render_template("content/list.html", articles=services.list_articles(db.session))
 
 
 @bp.get("/learn/<slug>")
+@read_only
 def article_detail(slug: str):
     try:
         article = services.get_article(db.session, slug=slug)
@@ -21,6 +24,7 @@ def article_detail(slug: str):
 
 
 @bp.get("/pages/<slug>")
+@read_only
 def page(slug: str):
     try:
         page = services.get_page(db.session, slug=slug)

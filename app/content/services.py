@@ -5,11 +5,12 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.catalog.services import ALL_PRODUCT_CARDS
 from app.content.models import Article, Page, article_products
+from app.db import read_rows
 from app.markup import render_markdown
 
 
@@ -38,10 +39,12 @@ _SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.review
 _PUBLISHED_ARTICLES = (
     select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
 )
-_ARTICLE_BY_SLUG = (
-    select(Article)
-    .where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
-    .options(defer(Article.body_markdown))  # the page shows the cached HTML
+# Pages show the cached HTML, never the Markdown it was made from.
+_ARTICLE_BY_SLUG = select(
+    Article.id, *_SUMMARY_COLUMNS, Article.body_html, Article.sources
+).where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
+_PAGE_BY_SLUG = select(Page.slug, Page.title, Page.summary, Page.body_html, Page.updated_at).where(
+    Page.slug == bindparam("slug")
 )
 _ARTICLE_PRODUCT_CARDS = ALL_PRODUCT_CARDS.where(
     Product.id.in_(
@@ -59,36 +62,38 @@ _ARTICLES_FOR_PRODUCT = (
 
 def list_articles(session: Session, *, limit: int | None = None) -> list[Row]:
     """Published articles as rows of slug, title, summary and reviewed_on."""
-    query = _PUBLISHED_ARTICLES.limit(limit) if limit else _PUBLISHED_ARTICLES
-    return list(session.execute(query))
+    return read_rows(session, _PUBLISHED_ARTICLES.limit(limit) if limit else _PUBLISHED_ARTICLES)
 
 
-def get_article(session: Session, *, slug: str) -> Article:
-    article = session.scalars(_ARTICLE_BY_SLUG, {"slug": slug}).first()
-    if article is None:
+def _one_by_slug(session: Session, statement, slug: str) -> Row:
+    rows = read_rows(session, statement, {"slug": slug})
+    if not rows:
         raise ContentNotFound(slug)
-    return article
+    return rows[0]
+
+
+def get_article(session: Session, *, slug: str) -> Row:
+    """A published article as its page shows it."""
+    return _one_by_slug(session, _ARTICLE_BY_SLUG, slug)
 
 
 def article_product_cards(session: Session, *, article_id: int) -> list[Row]:
     """Cards for an article's products, from a statement built once like the others."""
-    return list(session.execute(_ARTICLE_PRODUCT_CARDS, {"article_id": article_id}))
+    return read_rows(session, _ARTICLE_PRODUCT_CARDS, {"article_id": article_id})
 
 
 def articles_for_product(session: Session, *, product_id: int) -> list[Row]:
     """The product's published articles, as list_articles gives them."""
-    return list(session.execute(_ARTICLES_FOR_PRODUCT, {"product_id": product_id}))
+    return read_rows(session, _ARTICLES_FOR_PRODUCT, {"product_id": product_id})
 
 
 def list_pages(session: Session) -> list[Page]:
     return list(session.scalars(select(Page).order_by(Page.title)))
 
 
-def get_page(session: Session, *, slug: str) -> Page:
-    page = session.scalars(select(Page).where(Page.slug == slug)).first()
-    if page is None:
-        raise ContentNotFound(slug)
-    return page
+def get_page(session: Session, *, slug: str) -> Row:
+    """An information page (shipping, returns...) as it is shown."""
+    return _one_by_slug(session, _PAGE_BY_SLUG, slug)
 
 
 def _by_slug(session: Session, model, slug: str):

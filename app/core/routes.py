@@ -7,9 +7,11 @@ from app.catalog.services import product_cards
 from app.content.services import list_articles, list_pages
 from app.core import bp
 from app.extensions import db
+from app.storefront import read_only
 
 
 @bp.get("/")
+@read_only
 def home():
     return render_template(
         "core/home.html",
@@ -29,6 +31,7 @@ def healthz():
 
 
 @bp.get("/sitemap.xml")
+@read_only
 def sitemap():
     urls = [url_for("core.home", _external=True), url_for("catalog.product_list", _external=True)]
     urls += [url_for("catalog.product_detail", slug=p.slug, _external=True) for p in product_cards(db.session)]
