@@ -1,14 +1,10 @@
 """URL building for templates, memoised: every page builds the same few dozen URLs per request."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import url_for
 
-
-@lru_cache(maxsize=8192)
-def _build(endpoint: str, values: tuple) -> str:
-    return url_for(endpoint, **dict(values))
+_MAX_REMEMBERED = 8192
+_remembered: dict[tuple, str] = {}
 
 
 def template_url_for(endpoint: str, **values) -> str:
@@ -18,9 +14,15 @@ def template_url_for(endpoint: str, **values) -> str:
     for a process; external ones (`_external=True`) depend on the host asked for, and
     blueprint-relative endpoints on the current blueprint, so neither is remembered.
     """
-    if endpoint.startswith(".") or any(key.startswith("_") for key in values):
-        return url_for(endpoint, **values)
+    key = (endpoint, *sorted(values.items())) if len(values) > 1 else (endpoint, *values.items())
     try:
-        return _build(endpoint, tuple(sorted(values.items())))
-    except TypeError:  # an argument that cannot be a cache key
+        return _remembered[key]
+    except KeyError:
+        url = url_for(endpoint, **values)
+        if len(_remembered) < _MAX_REMEMBERED and not endpoint.startswith(".") and not any(
+            name.startswith("_") for name in values
+        ):
+            _remembered[key] = url
+        return url
+    except TypeError:  # an argument that cannot be a key
         return url_for(endpoint, **values)
