@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -34,15 +34,18 @@ def get_cart(session: Session, *, token: str | None) -> Cart | None:
     return session.scalars(query).unique().first()
 
 
+# Built once: the header shows the count on every page of a shopper with a cart.
+_ITEM_COUNT = (
+    select(func.coalesce(func.sum(CartLine.quantity), 0))
+    .join(Cart, Cart.id == CartLine.cart_id)
+    .where(Cart.token == bindparam("token"))
+)
+
+
 def item_count(session: Session, *, token: str | None) -> int:
     if not token:
         return 0
-    query = (
-        select(func.coalesce(func.sum(CartLine.quantity), 0))
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .where(Cart.token == token)
-    )
-    return int(session.scalar(query))
+    return int(session.scalar(_ITEM_COUNT, {"token": token}))
 
 
 def create_cart(session: Session, *, token: str, user_id: int | None = None) -> Cart:

@@ -39,6 +39,7 @@ _SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.review
 _PUBLISHED_ARTICLES = (
     select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
 )
+_FIRST_PUBLISHED_ARTICLES = _PUBLISHED_ARTICLES.limit(bindparam("limit"))
 # Pages show the cached HTML, never the Markdown it was made from.
 _ARTICLE_BY_SLUG = select(
     Article.id, *_SUMMARY_COLUMNS, Article.body_html, Article.sources
@@ -62,7 +63,9 @@ _ARTICLES_FOR_PRODUCT = (
 
 def list_articles(session: Session, *, limit: int | None = None) -> list[Row]:
     """Published articles as rows of slug, title, summary and reviewed_on."""
-    return read_rows(session, _PUBLISHED_ARTICLES.limit(limit) if limit else _PUBLISHED_ARTICLES)
+    if limit:
+        return read_rows(session, _FIRST_PUBLISHED_ARTICLES, {"limit": limit})
+    return read_rows(session, _PUBLISHED_ARTICLES)
 
 
 def _one_by_slug(session: Session, statement, slug: str) -> Row:
