@@ -1,0 +1,76 @@
+"""Storefront pages that only read run outside a transaction (app.storefront.read_only).
+
+These tests use the app as a server runs it, with its own engine and connection pool: the usual
+`app` fixture wraps every request in the test's transaction, which these pages leave alone.
+"""
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import QueryCounter, make_config
+
+READ_ONLY_PAGES = [
+    "/",
+    "/products",
+    "/products/magnesium-relief-cream",
+    "/learn",
+    "/learn/how-common-is-back-pain",
+    "/pages/shipping",
+    "/sitemap.xml",
+]
+
+
+@pytest.fixture
+def served_app(migrated_database, config_overrides):
+    app = create_app(make_config(migrated_database, **config_overrides))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def sent_sql(app, path: str) -> list[str]:
+    with app.app_context():
+        engine = db.engine
+    counter = QueryCounter()
+    sa.event.listen(engine, "before_cursor_execute", counter)
+    try:
+        response = app.test_client().get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counter)
+    assert response.status_code == 200, path
+    return counter.statements
+
+
+@pytest.mark.parametrize("path", READ_ONLY_PAGES)
+def test_sqlite_pages_that_only_read_send_no_begin(served_app, path):
+    with served_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's BEGIN is ours to send; PostgreSQL's is checked by the next test")
+    statements = sent_sql(served_app, path)
+    assert statements, "the page ran no SQL at all"
+    assert not [sql for sql in statements if sql.strip().upper() == "BEGIN"], statements
+
+
+def test_sqlite_other_pages_keep_their_transaction(served_app):
+    """The contrast that shows the check above can fail: /healthz is not marked read-only."""
+    with served_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only, like the test above")
+    assert [sql.strip().upper() for sql in sent_sql(served_app, "/healthz")][0] == "BEGIN"
+
+
+def test_postgres_keeps_prepared_statements_between_page_views(served_app):
+    """psycopg prepares a query after five runs on a connection, and drops them all at a ROLLBACK;
+    a product page that ended in ROLLBACK was parsed and planned anew on every view."""
+    with served_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("prepared statements are psycopg's (the PostgreSQL pass runs this)")
+    client = served_app.test_client()
+    for _ in range(8):
+        assert client.get("/products/magnesium-relief-cream").status_code == 200
+    with served_app.app_context():
+        assert db.engine.pool.checkedin() == 1, "every view reused the one pooled connection"
+        prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("FROM products" in statement for statement in prepared), prepared
