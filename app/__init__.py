@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.sessions import CookieSessionInterface
 from config import Config, config_from_environment
 
 
@@ -12,6 +13,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config)
     config.init_app(app)
+    app.session_interface = CookieSessionInterface()
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
