@@ -60,6 +60,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from jinja2.runtime import Macro
+
     from app.dates import register_date_filters
     from app.money import register_money_filter
     from app.urls import template_url_for
@@ -69,6 +71,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # The storefront's card grids are globals: an {% import %} is run again on every render.
+    for macros in ("_macros/products.html", "_macros/content.html"):
+        module = app.jinja_env.get_template(macros).module
+        app.jinja_env.globals.update({name: macro for name, macro in vars(module).items() if isinstance(macro, Macro)})
 
 
 def register_error_handlers(app: Flask) -> None:
