@@ -40,6 +40,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
     limiter.init_app(app)
+    # Every limit here decorates its view, and a decorated view checks its own limits. The check
+    # the limiter also runs before every request serves app-wide default limits, which the shop
+    # does not set, and it cost a light page 5% of its time.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def register_blueprints(app: Flask) -> None:

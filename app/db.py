@@ -1,6 +1,7 @@
 """The declarative base every model shares, with a constraint naming convention for Alembic."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Engine, Executable, MetaData, Row, event
@@ -49,7 +50,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def read_rows(session: Session, statement: Executable, params: dict | None = None) -> list[Row]:
+def read_rows(session: Session, statement: Executable, params: dict | None = None) -> Sequence[Row]:
     """Rows of a statement run on the session's connection, below the ORM.
 
     For data that is only shown: it skips the ORM's flush and result machinery, which took as

@@ -19,9 +19,9 @@ def template_url_for(endpoint: str, **values) -> str:
         return _remembered[key]
     except KeyError:
         url = url_for(endpoint, **values)
-        if len(_remembered) < _MAX_REMEMBERED and not endpoint.startswith(".") and not any(
-            name.startswith("_") for name in values
-        ):
+        if not endpoint.startswith(".") and not any(name.startswith("_") for name in values):
+            if len(_remembered) >= _MAX_REMEMBERED:  # staff pages' query strings fill it over time
+                _remembered.clear()
             _remembered[key] = url
         return url
     except TypeError:  # an argument that cannot be a key

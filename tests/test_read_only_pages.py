@@ -7,7 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.catalog.models import Product
 from app.extensions import db
+from app.storefront import WriteInReadOnlyView, read_only
 from tests.conftest import QueryCounter, make_config
 
 READ_ONLY_PAGES = [
@@ -74,3 +76,19 @@ def test_postgres_keeps_prepared_statements_between_page_views(served_app):
         assert db.engine.pool.checkedin() == 1, "every view reused the one pooled connection"
         prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("FROM products" in statement for statement in prepared), prepared
+
+
+def test_a_write_in_a_read_only_view_is_refused(app, client, session):
+    """Outside a transaction a write would not wait for a commit, so a flush there is an error."""
+
+    @read_only
+    def renames_a_product():
+        product = db.session.scalars(sa.select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+        product.name = "Renamed"
+        db.session.flush()
+
+    with app.test_request_context("/"):
+        with pytest.raises(WriteInReadOnlyView):
+            renames_a_product()
+        db.session.rollback()
+    assert session.scalars(sa.select(Product.name).where(Product.slug == "magnesium-relief-cream")).one() != "Renamed"

@@ -64,10 +64,6 @@ class Product(TimestampMixin, Base):
     )
 
     @property
-    def active_variants(self) -> list[Variant]:
-        return [variant for variant in self.variants if variant.is_active]
-
-    @property
     def primary_image(self) -> ProductImage | None:
         return self.images[0] if self.images else None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Row, and_, bindparam, func, select, update
@@ -85,7 +86,7 @@ class ProductPage:
     ingredient_groups: list[tuple[str, list[str]]]
     ingredient_notes: list[str]
     variants: list[VariantChoice]
-    images: list[Row]
+    images: Sequence[Row]
 
     @property
     def can_be_bought(self) -> bool:
@@ -155,7 +156,7 @@ ALL_PRODUCT_CARDS = _card_query()
 _FEATURED_CARDS = ALL_PRODUCT_CARDS.where(Product.is_featured.is_(True))
 
 
-def product_cards(session: Session, *, featured: bool = False) -> list[Row]:
+def product_cards(session: Session, *, featured: bool = False) -> Sequence[Row]:
     """Listed products as rows for cards (lists need no whole products): one query, any size."""
     return read_rows(session, _FEATURED_CARDS if featured else ALL_PRODUCT_CARDS)
 

@@ -1,10 +1,11 @@
 """Reading and saving Learn articles and information pages."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Executable, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
@@ -61,14 +62,14 @@ _ARTICLES_FOR_PRODUCT = (
 )
 
 
-def list_articles(session: Session, *, limit: int | None = None) -> list[Row]:
+def list_articles(session: Session, *, limit: int | None = None) -> Sequence[Row]:
     """Published articles as rows of slug, title, summary and reviewed_on."""
     if limit:
         return read_rows(session, _FIRST_PUBLISHED_ARTICLES, {"limit": limit})
     return read_rows(session, _PUBLISHED_ARTICLES)
 
 
-def _one_by_slug(session: Session, statement, slug: str) -> Row:
+def _one_by_slug(session: Session, statement: Executable, slug: str) -> Row:
     rows = read_rows(session, statement, {"slug": slug})
     if not rows:
         raise ContentNotFound(slug)
@@ -80,12 +81,12 @@ def get_article(session: Session, *, slug: str) -> Row:
     return _one_by_slug(session, _ARTICLE_BY_SLUG, slug)
 
 
-def article_product_cards(session: Session, *, article_id: int) -> list[Row]:
+def article_product_cards(session: Session, *, article_id: int) -> Sequence[Row]:
     """Cards for an article's products, from a statement built once like the others."""
     return read_rows(session, _ARTICLE_PRODUCT_CARDS, {"article_id": article_id})
 
 
-def articles_for_product(session: Session, *, product_id: int) -> list[Row]:
+def articles_for_product(session: Session, *, product_id: int) -> Sequence[Row]:
     """The product's published articles, as list_articles gives them."""
     return read_rows(session, _ARTICLES_FOR_PRODUCT, {"product_id": product_id})
 
