@@ -30,6 +30,7 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before the first query or migration)
     from app.accounts.services import load_user
     from app.db import configure_sqlite
+    from app import storefront
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -40,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
     limiter.init_app(app)
+    storefront.init_app(app)
     # Every limit here decorates its view, and a decorated view checks its own limits. The check
     # the limiter also runs before every request serves app-wide default limits, which the shop
     # does not set, and it cost a light page 5% of its time.

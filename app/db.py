@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Engine, Executable, MetaData, Row, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlalchemy import Connection, DateTime, Engine, Executable, MetaData, Row, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -50,13 +50,18 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def read_rows(session: Session, statement: Executable, params: dict | None = None) -> Sequence[Row]:
-    """Rows of a statement run on the session's connection, below the ORM.
+# What storefront reads take: a session, or a read-only view's own connection (app/storefront.py).
+Reader = Session | scoped_session | Connection
+
+
+def read_rows(source: Reader, statement: Executable, params: dict | None = None) -> Sequence[Row]:
+    """Rows of a statement, run below the ORM on a connection or on the session's connection.
 
     For data that is only shown: it skips the ORM's flush and result machinery, which took as
     long as the query itself; so nothing pending in the session is flushed first.
     """
-    return session.connection().execute(statement, params).all()
+    connection = source if isinstance(source, Connection) else source.connection()
+    return connection.execute(statement, params).all()
 
 
 # Connection options for pages that only read (see app/storefront.py). On PostgreSQL, autocommit;

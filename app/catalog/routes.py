@@ -4,14 +4,13 @@ from flask import abort, render_template, request
 from app.catalog import bp, services
 from app.catalog.structured_data import product_json_ld
 from app.content.services import articles_for_product
-from app.extensions import db
-from app.storefront import read_only
+from app.storefront import read_only, reader
 
 
 @bp.get("/products")
 @read_only
 def product_list():
-    products = services.product_cards(db.session)
+    products = services.product_cards(reader())
     return render_template("catalog/list.html", products=products)
 
 
@@ -19,11 +18,11 @@ def product_list():
 @read_only
 def product_detail(slug: str):
     try:
-        product = services.get_product_page(db.session, slug=slug)
+        product = services.get_product_page(reader(), slug=slug)
     except services.ProductNotFound:
         abort(404)
     variant = services.choose_variant(product, sku=request.args.get("variant"))
-    articles = articles_for_product(db.session, product_id=product.id)
+    articles = articles_for_product(reader(), product_id=product.id)
     return render_template(
         "catalog/detail.html",
         product=product,

@@ -17,7 +17,7 @@ from app.catalog.models import (
     VariantDisplay,
     parse_ingredients,
 )
-from app.db import read_rows
+from app.db import Reader, read_rows
 from app.markup import render_markdown
 from app.money import format_money
 
@@ -102,9 +102,9 @@ def _variant_choice(row: Row) -> VariantChoice:
     )
 
 
-def get_product_page(session: Session, *, slug: str) -> ProductPage:
+def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
     """An active product by slug, as its page shows it; ProductNotFound if there is none."""
-    rows = read_rows(session, _PRODUCT_PAGE, {"slug": slug})
+    rows = read_rows(reader, _PRODUCT_PAGE, {"slug": slug})
     if not rows:
         raise ProductNotFound(f"No product called {slug!r}.")
     product = rows[0]
@@ -115,7 +115,7 @@ def get_product_page(session: Session, *, slug: str) -> ProductPage:
         warnings_html=product.warnings_html, seo_title=product.seo_title,
         seo_description=product.seo_description, ingredient_groups=groups, ingredient_notes=notes,
         variants=[_variant_choice(row) for row in rows if row.variant_id is not None],
-        images=read_rows(session, _PRODUCT_IMAGES, {"product_id": product.id}),
+        images=read_rows(reader, _PRODUCT_IMAGES, {"product_id": product.id}),
     )
 
 
@@ -156,9 +156,9 @@ ALL_PRODUCT_CARDS = _card_query()
 _FEATURED_CARDS = ALL_PRODUCT_CARDS.where(Product.is_featured.is_(True))
 
 
-def product_cards(session: Session, *, featured: bool = False) -> Sequence[Row]:
+def product_cards(reader: Reader, *, featured: bool = False) -> Sequence[Row]:
     """Listed products as rows for cards (lists need no whole products): one query, any size."""
-    return read_rows(session, _FEATURED_CARDS if featured else ALL_PRODUCT_CARDS)
+    return read_rows(reader, _FEATURED_CARDS if featured else ALL_PRODUCT_CARDS)
 
 
 class OutOfStock(CatalogError):

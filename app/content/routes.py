@@ -2,24 +2,23 @@
 from flask import abort, render_template
 
 from app.content import bp, services
-from app.extensions import db
-from app.storefront import read_only
+from app.storefront import read_only, reader
 
 
 @bp.get("/learn")
 @read_only
 def article_list():
-    return render_template("content/list.html", articles=services.list_articles(db.session))
+    return render_template("content/list.html", articles=services.list_articles(reader()))
 
 
 @bp.get("/learn/<slug>")
 @read_only
 def article_detail(slug: str):
     try:
-        article = services.get_article(db.session, slug=slug)
+        article = services.get_article(reader(), slug=slug)
     except services.ContentNotFound:
         abort(404)
-    products = services.article_product_cards(db.session, article_id=article.id)
+    products = services.article_product_cards(reader(), article_id=article.id)
     return render_template("content/article.html", article=article, products=products)
 
 
@@ -27,7 +26,7 @@ def article_detail(slug: str):
 @read_only
 def page(slug: str):
     try:
-        page = services.get_page(db.session, slug=slug)
+        page = services.get_page(reader(), slug=slug)
     except services.ContentNotFound:
         abort(404)
     return render_template("content/page.html", page=page)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.catalog.models import Product
 from app.catalog.services import ALL_PRODUCT_CARDS
 from app.content.models import Article, Page, article_products
-from app.db import read_rows
+from app.db import Reader, read_rows
 from app.markup import render_markdown
 
 
@@ -45,6 +45,7 @@ _FIRST_PUBLISHED_ARTICLES = _PUBLISHED_ARTICLES.limit(bindparam("limit"))
 _ARTICLE_BY_SLUG = select(
     Article.id, *_SUMMARY_COLUMNS, Article.body_html, Article.sources
 ).where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
+_PAGES = select(Page.slug, Page.title).order_by(Page.title)
 _PAGE_BY_SLUG = select(Page.slug, Page.title, Page.summary, Page.body_html, Page.updated_at).where(
     Page.slug == bindparam("slug")
 )
@@ -62,42 +63,43 @@ _ARTICLES_FOR_PRODUCT = (
 )
 
 
-def list_articles(session: Session, *, limit: int | None = None) -> Sequence[Row]:
+def list_articles(reader: Reader, *, limit: int | None = None) -> Sequence[Row]:
     """Published articles as rows of slug, title, summary and reviewed_on."""
     if limit:
-        return read_rows(session, _FIRST_PUBLISHED_ARTICLES, {"limit": limit})
-    return read_rows(session, _PUBLISHED_ARTICLES)
+        return read_rows(reader, _FIRST_PUBLISHED_ARTICLES, {"limit": limit})
+    return read_rows(reader, _PUBLISHED_ARTICLES)
 
 
-def _one_by_slug(session: Session, statement: Executable, slug: str) -> Row:
-    rows = read_rows(session, statement, {"slug": slug})
+def _one_by_slug(reader: Reader, statement: Executable, slug: str) -> Row:
+    rows = read_rows(reader, statement, {"slug": slug})
     if not rows:
         raise ContentNotFound(slug)
     return rows[0]
 
 
-def get_article(session: Session, *, slug: str) -> Row:
+def get_article(reader: Reader, *, slug: str) -> Row:
     """A published article as its page shows it."""
-    return _one_by_slug(session, _ARTICLE_BY_SLUG, slug)
+    return _one_by_slug(reader, _ARTICLE_BY_SLUG, slug)
 
 
-def article_product_cards(session: Session, *, article_id: int) -> Sequence[Row]:
+def article_product_cards(reader: Reader, *, article_id: int) -> Sequence[Row]:
     """Cards for an article's products, from a statement built once like the others."""
-    return read_rows(session, _ARTICLE_PRODUCT_CARDS, {"article_id": article_id})
+    return read_rows(reader, _ARTICLE_PRODUCT_CARDS, {"article_id": article_id})
 
 
-def articles_for_product(session: Session, *, product_id: int) -> Sequence[Row]:
+def articles_for_product(reader: Reader, *, product_id: int) -> Sequence[Row]:
     """The product's published articles, as list_articles gives them."""
-    return read_rows(session, _ARTICLES_FOR_PRODUCT, {"product_id": product_id})
+    return read_rows(reader, _ARTICLES_FOR_PRODUCT, {"product_id": product_id})
 
 
-def list_pages(session: Session) -> list[Page]:
-    return list(session.scalars(select(Page).order_by(Page.title)))
+def list_pages(reader: Reader) -> Sequence[Row]:
+    """Information pages as rows of slug and title."""
+    return read_rows(reader, _PAGES)
 
 
-def get_page(session: Session, *, slug: str) -> Row:
+def get_page(reader: Reader, *, slug: str) -> Row:
     """An information page (shipping, returns...) as it is shown."""
-    return _one_by_slug(session, _PAGE_BY_SLUG, slug)
+    return _one_by_slug(reader, _PAGE_BY_SLUG, slug)
 
 
 def _by_slug(session: Session, model, slug: str):

@@ -7,7 +7,7 @@ from app.catalog.services import product_cards
 from app.content.services import list_articles, list_pages
 from app.core import bp
 from app.extensions import db
-from app.storefront import read_only
+from app.storefront import read_only, reader
 
 
 @bp.get("/")
@@ -15,8 +15,8 @@ from app.storefront import read_only
 def home():
     return render_template(
         "core/home.html",
-        products=product_cards(db.session, featured=True),
-        articles=list_articles(db.session, limit=3),
+        products=product_cards(reader(), featured=True),
+        articles=list_articles(reader(), limit=3),
     )
 
 
@@ -33,11 +33,12 @@ def healthz():
 @bp.get("/sitemap.xml")
 @read_only
 def sitemap():
+    source = reader()
     urls = [url_for("core.home", _external=True), url_for("catalog.product_list", _external=True)]
-    urls += [url_for("catalog.product_detail", slug=p.slug, _external=True) for p in product_cards(db.session)]
+    urls += [url_for("catalog.product_detail", slug=p.slug, _external=True) for p in product_cards(source)]
     urls.append(url_for("content.article_list", _external=True))
-    urls += [url_for("content.article_detail", slug=a.slug, _external=True) for a in list_articles(db.session)]
-    urls += [url_for("content.page", slug=p.slug, _external=True) for p in list_pages(db.session)]
+    urls += [url_for("content.article_detail", slug=a.slug, _external=True) for a in list_articles(source)]
+    urls += [url_for("content.page", slug=p.slug, _external=True) for p in list_pages(source)]
     body = render_template("core/sitemap.xml", urls=urls)
     return Response(body, mimetype="application/xml")
 
