@@ -5,9 +5,11 @@ bench/hello.py is served by `gunicorn -w 2` and measured. Then, for each backend
 PostgreSQL), a fresh database is migrated and seeded with the demo data, the shop is served the
 same way with the production config, and wrk measures requests/s and p50/p99 latency on each page.
 Hello world is measured again at the end, and the baseline is the mean of the two. A page passes
-if its requests/s is at least the backend's target share of the baseline's.
+if its requests/s is at least the backend's target share of the baseline's. With --rounds N all
+of it is repeated N times and each page is judged by its median ratio, each ratio taken against
+its own round's baseline: on a shared machine whose speed wanders, one round can mislead.
 
-    python3 bench/load.py [--duration 10] [--warmup 2] [--backend sqlite ...]
+    python3 bench/load.py [--duration 10] [--warmup 2] [--rounds 1] [--backend sqlite ...]
 
 Needs wrk, and PostgreSQL on 127.0.0.1:5432 for the postgresql backend (its database `bench` is
 dropped and recreated). Results are also written as JSON to bench/results/.
@@ -44,14 +46,16 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page (10)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured wrk per page (2)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure everything this many times and judge each page by its median ratio (1)")
     parser.add_argument(
         "--backend", action="append", choices=sorted(TARGETS), dest="backends",
         help="repeat to choose several; default: all",
     )
     add_app_dir_argument(parser)
     args = parser.parse_args()
-    if args.duration < 1 or args.warmup < 0:
-        parser.error("--duration must be at least 1 and --warmup not negative")
+    if args.duration < 1 or args.warmup < 0 or args.rounds < 1:
+        parser.error("--duration and --rounds must be at least 1 and --warmup not negative")
     args.backends = args.backends or sorted(TARGETS, reverse=True)  # sqlite, then postgresql
     return args
 
@@ -123,20 +127,8 @@ def print_table(hello: dict, rows: list[dict], calibration: dict) -> None:
               f"{'PASS' if row['passed'] else 'FAIL'}")
 
 
-def main() -> int:
-    args = parse_args()
-    if shutil.which("wrk") is None:
-        raise BenchError("wrk is missing: apt-get install -y wrk")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    log_path = RESULTS / f"load-{stamp}-gunicorn.log"
-    load_at_start = os.getloadavg()[0]
-    print(f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.duration}s after {args.warmup}s warm-up, "
-          f"gunicorn -w {GUNICORN_WORKERS}, {os.cpu_count()} CPUs; server log: {log_path}", flush=True)
-    if load_at_start > BUSY_LOAD:
-        print(f"WARNING: load average {load_at_start:.1f} before starting: other processes are "
-              "competing for the CPUs, so these figures will be low and noisy.", flush=True)
-
+def measure_round(args: argparse.Namespace, log_path: Path) -> dict:
+    """Hello world, every page on every backend, each reference page, then hello world again."""
     hello_before = measure_hello(args, log_path)
     results = []
     references = {}  # backend -> the bare one-query page's figures (bench/reference.py)
@@ -152,21 +144,66 @@ def main() -> int:
                 print(f"{backend} reference page: {references[backend]['rps']:.0f} req/s", flush=True)
     hello_after = measure_hello(args, log_path)
 
-    # The baseline brackets the run, so a machine that got busier (or quieter) midway shows.
+    # The baseline brackets the round, so a machine that got busier (or quieter) midway shows.
     hello = {key: (hello_before[key] + hello_after[key]) / 2 for key in ("rps", "p50_ms", "p99_ms")}
-    drift = abs(hello_after["rps"] - hello_before["rps"]) / hello["rps"]
-    rows = [
-        {"page": path, "backend": backend, **result, "ratio": result["rps"] / hello["rps"],
-         "target": TARGETS[backend], "passed": result["rps"] / hello["rps"] >= TARGETS[backend]}
-        for path, backend, result in results
-    ]
-    calibration = {backend: {**result, "ratio": result["rps"] / hello["rps"]} for backend, result in references.items()}
+    return {
+        "hello": hello, "hello_before": hello_before, "hello_after": hello_after,
+        "drift": abs(hello_after["rps"] - hello_before["rps"]) / hello["rps"],
+        "pages": [{"page": path, "backend": backend, **result, "ratio": result["rps"] / hello["rps"]}
+                  for path, backend, result in results],
+        "reference": {backend: {**result, "ratio": result["rps"] / hello["rps"]}
+                      for backend, result in references.items()},
+    }
+
+
+def median_row(rows: list[dict]) -> dict:
+    """The row whose ratio is the median (the lower middle one for an even count)."""
+    return sorted(rows, key=lambda row: row["ratio"])[(len(rows) - 1) // 2]
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk is missing: apt-get install -y wrk")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    log_path = RESULTS / f"load-{stamp}-gunicorn.log"
+    load_at_start = os.getloadavg()[0]
+    print(f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.duration}s after {args.warmup}s warm-up, "
+          f"gunicorn -w {GUNICORN_WORKERS}, {os.cpu_count()} CPUs, {args.rounds} round(s); "
+          f"server log: {log_path}", flush=True)
+    if load_at_start > BUSY_LOAD:
+        print(f"WARNING: load average {load_at_start:.1f} before starting: other processes are "
+              "competing for the CPUs, so these figures will be low and noisy.", flush=True)
+
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"-- round {number} of {args.rounds}", flush=True)
+        rounds.append(measure_round(args, log_path))
+
+    # Each page is judged by its median ratio over the rounds, each ratio against its own round's
+    # hello world: a machine whose speed wanders (a shared VM) moves both together.
+    hello = sorted((one["hello"] for one in rounds), key=lambda figures: figures["rps"])[(len(rounds) - 1) // 2]
+    rows = []
+    for index, first in enumerate(rounds[0]["pages"]):
+        row = median_row([one["pages"][index] for one in rounds])
+        target = TARGETS[first["backend"]]
+        rows.append({**row, "ratios": [one["pages"][index]["ratio"] for one in rounds],
+                     "target": target, "passed": row["ratio"] >= target})
+    calibration = {backend: median_row([one["reference"][backend] for one in rounds])
+                   for backend in rounds[0]["reference"]}
     print()
     print_table(hello, rows, calibration)
-    if drift > MAX_BASELINE_DRIFT:
-        print(f"\nWARNING: hello world ran at {hello_before['rps']:.0f} req/s before and "
-              f"{hello_after['rps']:.0f} after: the machine's load changed during the run, so "
-              "the ratios are unreliable. Run again on an idle machine.")
+    if args.rounds > 1:
+        print("\nEach round's ratios, page by page:")
+        for row in rows:
+            print(f"  {row['backend']:<10} {row['page']:<34} " + "  ".join(f"{r:.2f}" for r in row["ratios"]))
+    drifted = [one for one in rounds if one["drift"] > MAX_BASELINE_DRIFT]
+    if drifted:
+        print(f"\nWARNING: in {len(drifted)} round(s) hello world's req/s changed by more than "
+              f"{MAX_BASELINE_DRIFT:.0%} between its two measurements: the machine's load changed "
+              "during the run, so those ratios are unreliable. Run again on an idle machine.")
     passed = all(row["passed"] for row in rows)
     json_path = RESULTS / f"load-{stamp}.json"
     json_path.write_text(json.dumps({
@@ -174,8 +211,7 @@ def main() -> int:
         "load_average_at_start": load_at_start, "cpu_count": os.cpu_count(),
         "gunicorn_workers": GUNICORN_WORKERS, "wrk_threads": WRK_THREADS,
         "wrk_connections": WRK_CONNECTIONS, "duration_s": args.duration, "warmup_s": args.warmup,
-        "hello": hello, "hello_before": hello_before, "hello_after": hello_after,
-        "reference": calibration, "pages": rows, "passed": passed,
+        "rounds": rounds, "median_pages": rows, "median_reference": calibration, "passed": passed,
     }, indent=2) + "\n")
     print(f"\n{'All pages met their targets.' if passed else 'TARGET MISSED: see the FAIL rows.'} "
           f"Results: {json_path}")
