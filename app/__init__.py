@@ -28,9 +28,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before the first query or migration)
+    from app import storefront
     from app.accounts.services import load_user
     from app.db import configure_sqlite
-    from app import storefront
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -45,7 +45,9 @@ def register_extensions(app: Flask) -> None:
     # Every limit here decorates its view, and a decorated view checks its own limits. The check
     # the limiter also runs before every request serves app-wide default limits, which the shop
     # does not set, and it cost a light page 5% of its time.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # (With RATELIMIT_ENABLED off the limiter adds no hooks at all.)
+    app.before_request_funcs[None] = [hook for hook in app.before_request_funcs.get(None, [])
+                                      if hook != limiter._check_request_limit]
 
 
 def register_blueprints(app: Flask) -> None:
