@@ -5,7 +5,7 @@ import io
 import secrets
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app
 from PIL import Image
 from sqlalchemy.orm import Session
 
@@ -62,11 +62,9 @@ def remove_product_image(session: Session, *, product_id: int, image_id: int) ->
     return image
 
 
-def image_url(path: str, external: bool = False) -> str:
+def image_url(path: str) -> str:
     """The URL of an image path: demo images ship in static/, uploaded ones in the upload folder."""
     endpoint, filename = (
         ("core.media", path[len(UPLOAD_PREFIX):]) if path.startswith(UPLOAD_PREFIX) else ("static", path)
     )
-    if external:
-        return url_for(endpoint, filename=filename, _external=True)
     return template_url_for(endpoint, filename=filename)

@@ -1,5 +1,5 @@
 """Storefront pages for the catalogue: the product list and a product's page."""
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 
 from app.catalog import bp, services
 from app.catalog.structured_data import product_json_ld
@@ -23,10 +23,12 @@ def product_detail(slug: str):
         abort(404)
     variant = services.choose_variant(product, sku=request.args.get("variant"))
     articles = articles_for_product(reader(), product_id=product.id)
+    page_url = url_for("catalog.product_detail", slug=product.slug, _external=True)
     return render_template(
         "catalog/detail.html",
         product=product,
         selected=variant,
         articles=articles,
-        json_ld=product_json_ld(product),
+        canonical_url=page_url,
+        json_ld=product_json_ld(product, page_url=page_url),
     )

@@ -1,28 +1,34 @@
 """schema.org Product JSON-LD for a product page, so search engines can show price and stock."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote
 
-from flask import current_app, url_for
+from flask import current_app, request
 
 from app.catalog.images import image_url
 from app.catalog.services import ProductPage
 from app.money import to_major
 
 
-def product_json_ld(product: ProductPage) -> dict:
-    brand = current_app.config["SHOP_NAME"]
-    page_url = url_for("catalog.product_detail", slug=product.slug, _external=True)
+@lru_cache(maxsize=4096)
+def _price(amount_minor: int, currency: str) -> str:
+    return str(to_major(amount_minor, currency))
+
+
+def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
+    """page_url is the product page's canonical address; the images' are made from the same origin."""
+    origin = request.host_url.rstrip("/")
     offers = [
         {
             "@type": "Offer",
             "sku": variant.sku,
             "name": f"{product.name}, {variant.label}",
-            "price": str(to_major(variant.price_minor, variant.currency)),
+            "price": _price(variant.price_minor, variant.currency),
             "priceCurrency": variant.currency,
             "availability": "https://schema.org/"
             + ("OutOfStock" if variant.is_sold_out else "InStock"),
-            "url": f"{page_url}?{urlencode({'variant': variant.sku})}",
+            "url": f"{page_url}?variant={quote(variant.sku, safe='')}",
             "itemCondition": "https://schema.org/NewCondition",
         }
         for variant in product.variants
@@ -32,8 +38,8 @@ def product_json_ld(product: ProductPage) -> dict:
         "@type": "Product",
         "name": product.name,
         "description": product.seo_description or product.summary,
-        "brand": {"@type": "Brand", "name": brand},
-        "image": [image_url(image.path, external=True) for image in product.images],
+        "brand": {"@type": "Brand", "name": current_app.config["SHOP_NAME"]},
+        "image": [origin + image_url(image.path) for image in product.images],
         "url": page_url,
         "offers": offers,
     }
