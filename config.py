@@ -43,6 +43,10 @@ class Config:
     # Connections are recycled rather than pinged before each request: a ping is one more round
     # trip on every page, and a connection the server dropped fails one request, then reconnects.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
+    if SQLALCHEMY_DATABASE_URI.startswith("postgresql") and not _env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # psycopg prepares a query after five runs on a connection; a pooler that hands each
+        # transaction a different server connection (PgBouncer before 1.21 in transaction mode) cannot follow.
+        SQLALCHEMY_ENGINE_OPTIONS = {**SQLALCHEMY_ENGINE_OPTIONS, "connect_args": {"prepare_threshold": None}}
     SECRET_KEY = os.environ.get("SECRET_KEY")
     WTF_CSRF_TIME_LIMIT = None  # a form left open for hours still submits; the token is session-bound
     SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,11 @@
 These tests use the app as a server runs it, with its own engine and connection pool: the usual
 `app` fixture wraps every request in the test's transaction, which these pages leave alone.
 """
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +17,7 @@ from app.extensions import db
 from app.storefront import WriteInReadOnlyView, read_only
 from tests.conftest import QueryCounter, make_config
 
+ROOT = Path(__file__).resolve().parent.parent
 READ_ONLY_PAGES = [
     "/",
     "/products",
@@ -92,3 +98,18 @@ def test_a_write_in_a_read_only_view_is_refused(app, client, session):
             renames_a_product()
         db.session.rollback()
     assert session.scalars(sa.select(Product.name).where(Product.slug == "magnesium-relief-cream")).one() != "Renamed"
+
+
+def test_postgres_prepared_statements_can_be_turned_off_for_a_pooler(migrated_database):
+    """DATABASE_PREPARED_STATEMENTS=off (for PgBouncer in transaction mode) reaches psycopg."""
+    if not migrated_database.startswith("postgresql"):
+        pytest.skip("a psycopg setting (the PostgreSQL pass runs this)")
+    script = ("from app import create_app; from app.extensions import db; app = create_app()\n"
+              "with app.app_context(), db.engine.connect() as connection:\n"
+              "    print(repr(connection.connection.dbapi_connection.prepare_threshold))")
+    environment = {**os.environ, "FLASK_CONFIG": "development", "DATABASE_URL": migrated_database,
+                   "SECRET_KEY": "test-" * 8}
+    for setting, expected in (("off", "None"), ("on", "5")):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              cwd=ROOT, env={**environment, "DATABASE_PREPARED_STATEMENTS": setting})
+        assert done.stdout.strip() == expected, (setting, done.stdout, done.stderr)
