@@ -1,6 +1,6 @@
 """Flask extensions, created unbound so create_app can bind them to any app."""
 import flask_login
-from flask import request
+from flask import request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -15,14 +15,25 @@ csrf = CSRFProtect()
 
 
 class LoginManager(flask_login.LoginManager):
-    """Flask-Login's manager, which answers "anonymous" at once for a visitor who sends no cookie
-    at all: there is no session or remember-me cookie to load a user from, and the full check
-    (signals, session protection's hash of address and browser) cost a light page 6% of its time."""
+    """Flask-Login's manager (pinned in requirements.txt: these override its private methods).
+
+    It answers "anonymous" at once for a visitor who sends no cookie at all: there is no session
+    or remember-me cookie to load a user from, and the full check (signals, session protection's
+    hash of address and browser) cost a light page 6% of its time."""
 
     def _load_user(self):
         if not request.cookies:
             return self._update_request_context_with_user()
         return super()._load_user()
+
+    def _load_user_from_remember_cookie(self, cookie):
+        user = super()._load_user_from_remember_cookie(cookie)
+        if user is not None:
+            # Flask-Login restores the session without the browser identifier that "strong"
+            # session protection compares, so the next request cleared it: "Keep me signed in"
+            # lasted one page after the browser was closed.
+            session["_id"] = self._session_identifier_generator()
+        return user
 
 
 login_manager = LoginManager()

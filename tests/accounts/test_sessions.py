@@ -1,0 +1,42 @@
+"""Staying signed in: remember-me after the browser closes, and session protection."""
+from tests.conftest import csrf_token_from
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
+
+
+def sign_in_remembered(client, email: str, password: str) -> None:
+    token = csrf_token_from(client.get("/account/sign-in", headers=BROWSER).get_data(as_text=True))
+    response = client.post("/account/sign-in", headers=BROWSER, data={
+        "csrf_token": token, "email": email, "password": password, "remember": "y"})
+    assert response.status_code == 303
+    assert client.get_cookie("remember_token") is not None
+
+
+def test_keep_me_signed_in_outlasts_a_closed_browser(app, shopper_account):
+    client = app.test_client()
+    sign_in_remembered(client, *shopper_account)
+    client.delete_cookie("session")  # what closing the browser does to a session cookie
+
+    for _ in range(3):  # Flask-Login used to clear the restored session on the second page
+        page = client.get("/account", headers=BROWSER)
+        assert page.status_code == 200
+        assert shopper_account[0] in page.get_data(as_text=True)
+
+
+def test_a_session_cookie_taken_to_another_browser_is_refused(app, shopper_account):
+    client = app.test_client()
+    sign_in_remembered(client, *shopper_account)
+    assert client.get("/account", headers=BROWSER).status_code == 200
+
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    response = thief.get("/account", headers={"User-Agent": "curl/8.0"})
+    assert response.status_code == 302
+    assert "/account/sign-in" in response.headers["Location"]
+
+
+def test_a_visitor_without_cookies_is_asked_to_sign_in(client):
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert "/account/sign-in" in response.headers["Location"]
+    assert "Sign in" in client.get("/products").get_data(as_text=True)
