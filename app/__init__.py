@@ -23,12 +23,12 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_commands(app)
+    register_shared_macros(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before the first query or migration)
-    from app import storefront
     from app.accounts.services import load_user
     from app.db import configure_sqlite
     from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -41,13 +41,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
     limiter.init_app(app)
-    storefront.init_app(app)
     # Every limit here decorates its view, and a decorated view checks its own limits. The check
-    # the limiter also runs before every request serves app-wide default limits, which the shop
-    # does not set, and it cost a light page 5% of its time.
-    # (With RATELIMIT_ENABLED off the limiter adds no hooks at all.)
-    app.before_request_funcs[None] = [hook for hook in app.before_request_funcs.get(None, [])
-                                      if hook != limiter._check_request_limit]
+    # the limiter also runs before every request is what enforces default, application-wide and
+    # blueprint limits, which the shop does not set, and it cost a light page 5% of its time.
+    # Setting RATELIMIT_DEFAULT or RATELIMIT_APPLICATION keeps it; a limit on a whole blueprint
+    # would need it too. (With RATELIMIT_ENABLED off the limiter adds no hooks at all.)
+    if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
+        app.before_request_funcs[None] = [hook for hook in app.before_request_funcs.get(None, [])
+                                          if hook != limiter._check_request_limit]
 
 
 def register_blueprints(app: Flask) -> None:
@@ -68,8 +69,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from jinja2.runtime import Macro
-
     from app.dates import register_date_filters
     from app.money import register_money_filter
     from app.urls import template_url_for
@@ -79,7 +78,14 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    # The storefront's card grids are globals: an {% import %} is run again on every render.
+
+
+def register_shared_macros(app: Flask) -> None:
+    """The storefront's card grids and disclaimer as template globals: an {% import %} is run
+    again on every render. Last, as a macro module sees only the globals that exist when it is
+    built (and, in development, edits to these files need a restart)."""
+    from jinja2.runtime import Macro
+
     for macros in ("_macros/products.html", "_macros/content.html"):
         module = app.jinja_env.get_template(macros).module
         app.jinja_env.globals.update({name: macro for name, macro in vars(module).items() if isinstance(macro, Macro)})

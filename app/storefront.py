@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, g, has_app_context
+from flask import g, has_app_context
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, scoped_session
 
@@ -28,15 +28,26 @@ class WriteInReadOnlyView(RuntimeError):
 
 
 def read_only(view):
+    """Mark a view that only reads. It must return its rendered page, not a stream: its
+    connection goes back to the pool as soon as the view returns."""
+
     @wraps(view)
     def read_only_view(*args, **kwargs):
         g.read_only_view = True
-        # Sessions bound to one connection (the tests' rolled-back transaction) must see every
-        # query on it, so then the view reads through the session instead.
-        if db.session.session_factory.kw.get("bind") is None:
+        try:
+            # Sessions bound to one connection (the tests' rolled-back transaction) must see
+            # every query on it, so then the view reads through the session instead.
+            if db.session.session_factory.kw.get("bind") is not None:
+                return view(*args, **kwargs)
             engine = db.engine
-            g.read_connection = engine.connect().execution_options(**read_only_options(engine.dialect.name))
-        return view(*args, **kwargs)
+            with engine.connect() as connection:
+                g.read_connection = connection.execution_options(**read_only_options(engine.dialect.name))
+                try:
+                    return view(*args, **kwargs)
+                finally:
+                    del g.read_connection
+        finally:
+            g.read_only_view = False
 
     return read_only_view
 
@@ -44,14 +55,6 @@ def read_only(view):
 def reader() -> Connection | scoped_session:
     """What a read-only view reads with: its own connection, else the session."""
     return g.get("read_connection") or db.session
-
-
-def init_app(app: Flask) -> None:
-    @app.teardown_appcontext
-    def _close_read_connection(_error: BaseException | None) -> None:
-        connection = g.pop("read_connection", None)
-        if connection is not None:
-            connection.close()
 
 
 @event.listens_for(Session, "before_flush")

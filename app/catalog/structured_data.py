@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from flask import current_app, request
+from flask import current_app
 
 from app.catalog.images import image_url
 from app.catalog.services import ProductPage
@@ -18,7 +18,8 @@ def _price(amount_minor: int, currency: str) -> str:
 
 def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
     """page_url is the product page's canonical address; the images' are made from the same origin."""
-    origin = request.host_url.rstrip("/")
+    scheme, host, *_ = urlsplit(page_url)
+    origin = f"{scheme}://{host}"
     offers = [
         {
             "@type": "Offer",
