@@ -70,6 +70,13 @@ class Config:
     # How many proxies (load balancer, nginx) sit in front: their X-Forwarded-* headers are
     # trusted for the client's address and scheme. Without it, rate limits would be per proxy.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # The shop's public address (https://shop.example.com). External links (password resets,
+    # canonical URLs, the sitemap, Stripe's return pages) are built on it rather than on the
+    # request's Host header, and requests for other hosts are refused: a forged Host header would
+    # otherwise put another domain into a password-reset email. EXTRA_HOSTS lists other names the
+    # app answers to, such as the address a load balancer's health check uses.
+    SHOP_URL = os.environ.get("SHOP_URL")
+    EXTRA_HOSTS = [host.strip() for host in os.environ.get("EXTRA_HOSTS", "").split(",") if host.strip()]
     RATELIMIT_HEADERS_ENABLED = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -125,6 +132,8 @@ class ProductionConfig(Config):
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if "DATABASE_URL" not in os.environ:
             problems.append("DATABASE_URL must be set")
+        if not config["SHOP_URL"]:
+            problems.append("SHOP_URL must be set to the shop's public address, e.g. https://shop.example.com")
         if not (config["STRIPE_SECRET_KEY"] and config["STRIPE_WEBHOOK_SECRET"]):
             problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set "
                             "(the built-in test gateway takes no real payments)")

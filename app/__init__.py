@@ -1,6 +1,8 @@
 """The application factory: reads like a table of contents of the shop."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -13,6 +15,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config)
     config.init_app(app)
+    pin_public_address(app)
     app.session_interface = CookieSessionInterface()
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
@@ -25,6 +28,18 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_commands(app)
     register_shared_macros(app)
     return app
+
+
+def pin_public_address(app: Flask) -> None:
+    """With SHOP_URL set, external URLs use it and other Host headers are refused (see config.py)."""
+    if not app.config["SHOP_URL"]:
+        return
+    address = urlsplit(app.config["SHOP_URL"])
+    if address.scheme not in ("http", "https") or not address.hostname:
+        raise RuntimeError(f"SHOP_URL must look like https://shop.example.com, not {app.config['SHOP_URL']!r}")
+    app.config["SERVER_NAME"] = address.netloc
+    app.config["PREFERRED_URL_SCHEME"] = address.scheme
+    app.config["TRUSTED_HOSTS"] = [address.hostname, *app.config["EXTRA_HOSTS"]]
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Styled error pages, and a clear message instead of a bare 400 when a form's token is stale."""
-from flask import Flask, g, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import db, login_manager
 
@@ -29,6 +29,11 @@ def register_error_handlers(app: Flask) -> None:
             "For your security each form can only be sent from this site, while you are on it. "
             "Please go back, reload the page and try again. Nothing was changed.",
         )
+
+    @app.errorhandler(SecurityError)
+    def _unknown_host(error: SecurityError):
+        # A Host header outside SHOP_URL and EXTRA_HOSTS: no URL can be built for it, so no page.
+        return Response("Unknown host.\n", status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

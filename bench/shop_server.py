@@ -70,6 +70,7 @@ def demo_shop(backend: str, app_dir: Path = ROOT) -> Iterator[dict]:
             DATABASE_URL=database_url,
             # Production refuses to start without Stripe keys; page loads never call Stripe.
             STRIPE_SECRET_KEY="sk_test_bench",
+            SHOP_URL=f"http://{HOST}",  # gunicorn() sets the port it serves on
             STRIPE_WEBHOOK_SECRET="whsec_bench",
         )
         run([BIN / "flask", "--app", "app", "db", "upgrade"], cwd=app_dir, env=env)
@@ -94,6 +95,7 @@ def _fresh_database(backend: str) -> Iterator[str]:
 def gunicorn(app_spec: str, *, cwd: Path, env: dict, ready_path: str, log_path: Path) -> Iterator[str]:
     """Serve app_spec with `gunicorn -w 2` on a free port; yield its base URL; always stop it."""
     address = f"{HOST}:{_free_port()}"
+    env = {**env, "SHOP_URL": f"http://{address}"}  # the shop's public address: its links use it
     command = [BIN / "gunicorn", "-w", str(GUNICORN_WORKERS), "-b", address, app_spec]
     with log_path.open("ab") as log:
         # Its own process group, so stopping the group stops the workers too.
