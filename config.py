@@ -117,6 +117,8 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
     MAIL_SERVER = None
+    SHOP_URL = None  # tests that need one set it (tests/core/test_public_address.py)
+    EXTRA_HOSTS: list[str] = []
 
 
 class ProductionConfig(Config):

@@ -12,7 +12,7 @@ from config import Config, config_from_environment
 
 def create_app(config: type[Config] | None = None) -> Flask:
     config = config or config_from_environment()
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app = Shop(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config)
     config.init_app(app)
     pin_public_address(app)
@@ -30,16 +30,35 @@ def create_app(config: type[Config] | None = None) -> Flask:
     return app
 
 
+class Shop(Flask):
+    """Flask, with external URLs in the scheme of SHOP_URL when it is set.
+
+    Flask takes the scheme from the request, and behind a TLS-terminating proxy that does not
+    say so (TRUSTED_PROXY_COUNT unset) reset links and Stripe's return pages came out as http."""
+
+    def url_for(self, endpoint: str, *, _scheme: str | None = None, _external: bool | None = None, **values):
+        if _external and _scheme is None and self.config["SHOP_URL"]:
+            _scheme = self.config["PREFERRED_URL_SCHEME"]
+        return super().url_for(endpoint, _scheme=_scheme, _external=_external, **values)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def pin_public_address(app: Flask) -> None:
     """With SHOP_URL set, external URLs use it and other Host headers are refused (see config.py)."""
     if not app.config["SHOP_URL"]:
         return
     address = urlsplit(app.config["SHOP_URL"])
-    if address.scheme not in ("http", "https") or not address.hostname:
+    # A host name or IPv4 address: Werkzeug's trusted-host check cannot match an IPv6 one.
+    if (address.scheme not in _DEFAULT_PORTS or not address.hostname or ":" in address.hostname
+            or address.username or address.path not in ("", "/") or address.query or address.fragment):
         raise RuntimeError(f"SHOP_URL must look like https://shop.example.com, not {app.config['SHOP_URL']!r}")
-    app.config["SERVER_NAME"] = address.netloc
+    host = address.hostname
+    keeps_port = address.port and address.port != _DEFAULT_PORTS[address.scheme]
+    app.config["SERVER_NAME"] = f"{host}:{address.port}" if keeps_port else host
     app.config["PREFERRED_URL_SCHEME"] = address.scheme
-    app.config["TRUSTED_HOSTS"] = [address.hostname, *app.config["EXTRA_HOSTS"]]
+    app.config["TRUSTED_HOSTS"] = [host, *app.config["EXTRA_HOSTS"]]
 
 
 def register_extensions(app: Flask) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from app import create_app
 from config import ProductionConfig
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, make_config
 
 SHOP = "https://shop.example"
 
@@ -29,7 +29,8 @@ def test_a_forged_host_cannot_put_its_domain_into_a_password_reset_email(app, sh
     assert forged.status_code == 400
     assert not list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
 
-    sent = attacker.post("/account/reset", base_url=SHOP, headers={"Referer": f"{SHOP}/account/reset"},
+    # Behind a TLS proxy that does not forward the scheme the app sees http; links stay https.
+    sent = attacker.post("/account/reset", base_url="http://shop.example",
                          data={"csrf_token": token, "email": shopper_account[0]})
     assert sent.status_code == 303
     [mail] = Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")
@@ -40,13 +41,29 @@ def test_a_forged_host_cannot_put_its_domain_into_a_password_reset_email(app, sh
 def test_canonical_links_and_sitemap_use_the_public_address(app):
     client = app.test_client()
     # EXTRA_HOSTS lets a health check through by address; its pages still point to the shop.
-    page = client.get("/products/magnesium-relief-cream", base_url="https://10.0.0.7:8443")
+    page = client.get("/products/magnesium-relief-cream", base_url="http://10.0.0.7:8000")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert f'<link rel="canonical" href="{SHOP}/products/magnesium-relief-cream">' in html
     assert f'"{SHOP}/static/img/products/' in html  # the JSON-LD's images
     sitemap = client.get("/sitemap.xml", base_url=SHOP).get_data(as_text=True)
     assert f"<loc>{SHOP}/products/magnesium-relief-cream</loc>" in sitemap
+
+
+@pytest.mark.parametrize(("shop_url", "server_name"), [
+    ("https://shop.example:443/", "shop.example"), ("http://127.0.0.1:5099", "127.0.0.1:5099"),
+])
+def test_the_public_address_is_read_with_its_port_only_when_needed(shop_url, server_name):
+    app = create_app(make_config(SHOP_URL=shop_url))
+    assert app.config["SERVER_NAME"] == server_name
+    assert app.test_client().get("/robots.txt", base_url=shop_url.rstrip("/")).status_code == 200
+
+
+@pytest.mark.parametrize("shop_url", ["shop.example", "https://shop.example/shop", "ftp://shop.example",
+                                      "https://[::1]:8443"])
+def test_a_public_address_that_is_not_one_is_refused(shop_url):
+    with pytest.raises(RuntimeError, match="SHOP_URL"):
+        create_app(make_config(SHOP_URL=shop_url))
 
 
 def test_production_refuses_to_start_without_a_public_address(monkeypatch):
