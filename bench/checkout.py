@@ -28,7 +28,7 @@ import requests
 import sqlalchemy as sa
 from itsdangerous import URLSafeSerializer
 
-from shop_server import RESULTS, ROOT, BenchError, demo_shop, gunicorn
+from shop_server import RESULTS, ROOT, BenchError, demo_shop, gunicorn, run_bench
 
 sys.path.insert(0, str(ROOT))
 from tests.fakes.stripe_server import start_stripe_server  # noqa: E402
@@ -141,8 +141,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(2)
+    run_bench(main)

@@ -20,15 +20,13 @@ import http.client
 import json
 import os
 import re
-import signal
-import sys
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from shop_server import (
-    BENCH, RESULTS, BenchError, add_app_dir_argument, demo_shop, gunicorn, run,
+    BENCH, RESULTS, BenchError, add_app_dir_argument, demo_shop, gunicorn, run, run_bench,
 )
 
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
@@ -218,10 +216,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # A SIGTERM unwinds like Ctrl-C, so the server is still stopped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"bench/lighthouse.py: {error}", file=sys.stderr)
-        sys.exit(2)
+    run_bench(main)

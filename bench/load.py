@@ -22,14 +22,12 @@ import json
 import os
 import re
 import shutil
-import signal
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from shop_server import (
     BENCH, GUNICORN_WORKERS, RESULTS, BenchError, add_app_dir_argument, demo_shop, get_status,
-    gunicorn, run,
+    gunicorn, run, run_bench,
 )
 
 PAGES = ("/", "/products", "/products/magnesium-relief-cream", "/learn/how-common-is-back-pain")
@@ -219,10 +217,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # A SIGTERM (a CI timeout, say) unwinds like Ctrl-C, so every server is still stopped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"bench/load.py: {error}", file=sys.stderr)
-        sys.exit(2)
+    run_bench(main)

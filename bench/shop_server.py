@@ -10,13 +10,15 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -30,6 +32,18 @@ POSTGRES_URL = f"postgresql+psycopg://{HOST}:5432/{POSTGRES_DB}"
 
 class BenchError(Exception):
     """The run could not measure what it set out to (as opposed to a page missing its target)."""
+
+
+def run_bench(main: Callable[[], int]) -> NoReturn:
+    """A bench script's entry point: exit with main()'s status, or 2 if it could not measure.
+
+    A SIGTERM (a CI timeout, say) unwinds like Ctrl-C, so every server is still stopped."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        print(f"bench/{Path(sys.argv[0]).name}: {error}", file=sys.stderr)
+        sys.exit(2)
 
 
 def run(command: list, **kwargs) -> str:
