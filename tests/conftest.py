@@ -167,17 +167,18 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(app):
     """`with count_queries() as counter: ...` counts the SQL statements the app sends."""
+    return lambda: counting_queries(db.engine)
 
-    @contextmanager
-    def counting():
-        counter = QueryCounter()
-        sa.event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", counter)
 
-    return counting
+@contextmanager
+def counting_queries(engine: sa.Engine) -> Iterator[QueryCounter]:
+    """Collect the SQL statements sent on an engine while the block runs."""
+    counter = QueryCounter()
+    sa.event.listen(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counter)
 
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -15,10 +15,14 @@ from app import create_app
 from app.catalog.models import Product
 from app.extensions import db
 from app.storefront import WriteInReadOnlyView, read_only
-from tests.conftest import QueryCounter, make_config
+from tests.conftest import DATABASE_URL, counting_queries, make_config
 from tests.test_query_budget import PAGES as STOREFRONT_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
+BACKEND = sa.make_url(DATABASE_URL).get_backend_name()
+# SQLite's BEGIN is ours to send; PostgreSQL's prepared statements are psycopg's.
+sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite only (this pass runs on PostgreSQL)")
+postgres_only = pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL only (the PostgreSQL pass runs it)")
 # Every storefront page but the cart, which may write (it releases an abandoned checkout).
 READ_ONLY_PAGES = [path for path in STOREFRONT_PAGES if path != "/cart"]
 
@@ -35,40 +39,30 @@ def served_app(migrated_database, config_overrides):
 def sent_sql(app, path: str) -> list[str]:
     with app.app_context():
         engine = db.engine
-    counter = QueryCounter()
-    sa.event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with counting_queries(engine) as counter:
         response = app.test_client().get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counter)
     assert response.status_code == 200, path
     return counter.statements
 
 
+@sqlite_only
 @pytest.mark.parametrize("path", READ_ONLY_PAGES)
 def test_sqlite_pages_that_only_read_send_no_begin(served_app, path):
-    with served_app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's BEGIN is ours to send; PostgreSQL's is checked by the next test")
     statements = sent_sql(served_app, path)
     assert statements, "the page ran no SQL at all"
     assert not [sql for sql in statements if sql.strip().upper() == "BEGIN"], statements
 
 
+@sqlite_only
 def test_sqlite_other_pages_keep_their_transaction(served_app):
     """The contrast that shows the check above can fail: /healthz is not marked read-only."""
-    with served_app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite only, like the test above")
     assert [sql.strip().upper() for sql in sent_sql(served_app, "/healthz")][0] == "BEGIN"
 
 
+@postgres_only
 def test_postgres_keeps_prepared_statements_between_page_views(served_app):
     """psycopg prepares a query after five runs on a connection, and drops them all at a ROLLBACK;
     a product page that ended in ROLLBACK was parsed and planned anew on every view."""
-    with served_app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("prepared statements are psycopg's (the PostgreSQL pass runs this)")
     client = served_app.test_client()
     for _ in range(8):
         assert client.get("/products/magnesium-relief-cream").status_code == 200
@@ -95,10 +89,9 @@ def test_a_write_in_a_read_only_view_is_refused(app, session):
     assert session.scalars(sa.select(Product.name).where(Product.slug == "magnesium-relief-cream")).one() == "Renamed"
 
 
+@postgres_only
 def test_postgres_prepared_statements_can_be_turned_off_for_a_pooler(migrated_database):
     """DATABASE_PREPARED_STATEMENTS=off (for PgBouncer in transaction mode) reaches psycopg."""
-    if not migrated_database.startswith("postgresql"):
-        pytest.skip("a psycopg setting (the PostgreSQL pass runs this)")
     script = ("from app import create_app; from app.extensions import db; app = create_app()\n"
               "with app.app_context(), db.engine.connect() as connection:\n"
               "    print(repr(connection.connection.dbapi_connection.prepare_threshold))")
