@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, DateTime, Engine, Executable, MetaData, Row, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, Executable, MetaData, Row, String, event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -62,6 +64,38 @@ def read_rows(source: Reader, statement: Executable, params: dict | None = None)
     """
     connection = source if isinstance(source, Connection) else source.connection()
     return connection.execute(statement, params).all()
+
+
+class json_rows(FunctionElement):
+    """An aggregate: the rows it runs over as a JSON array of objects keyed by column name.
+
+    `select(json_rows(Image.path, Image.alt)).where(Image.product_id == Product.id)` as a scalar
+    subquery gives a product's images in its own row, so a page with several lists needs one round
+    trip, not one per list. The order of the array is unspecified (SQLite before 3.44 cannot order
+    inside an aggregate): select a column to sort by and sort in Python.
+    """
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_rows"
+
+
+def _json_pairs(element: json_rows, compiler, **kw) -> str:
+    return ", ".join(
+        f"{compiler.render_literal_value(column.key, String())}, {compiler.process(column, **kw)}"
+        for column in element.clauses
+    )
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element: json_rows, compiler, **kw) -> str:
+    return f"json_group_array(json_object({_json_pairs(element, compiler, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element: json_rows, compiler, **kw) -> str:
+    # json_agg over no rows is NULL, not an empty array.
+    return f"coalesce(json_agg(json_build_object({_json_pairs(element, compiler, **kw)})), '[]')"
 
 
 # Connection options for pages that only read (see app/storefront.py). On PostgreSQL, autocommit;

@@ -63,4 +63,4 @@ def test_budget_counter_sees_the_queries(client, count_queries):
     """The counter itself works: a product page cannot be served with zero queries."""
     with count_queries() as counter:
         client.get("/products/magnesium-relief-cream")
-    assert counter.count >= 2
+    assert counter.count >= 1

@@ -2,8 +2,8 @@
 from flask import abort, render_template, request, url_for
 
 from app.catalog import bp, services
+from app.catalog.product_page import ProductNotFound, choose_variant, get_product_page
 from app.catalog.structured_data import product_json_ld
-from app.content.services import articles_for_product
 from app.storefront import read_only, reader
 
 
@@ -18,17 +18,15 @@ def product_list():
 @read_only
 def product_detail(slug: str):
     try:
-        product = services.get_product_page(reader(), slug=slug)
-    except services.ProductNotFound:
+        product = get_product_page(reader(), slug=slug)
+    except ProductNotFound:
         abort(404)
-    variant = services.choose_variant(product, sku=request.args.get("variant"))
-    articles = articles_for_product(reader(), product_id=product.id)
+    variant = choose_variant(product, sku=request.args.get("variant"))
     page_url = url_for("catalog.product_detail", slug=product.slug, _external=True)
     return render_template(
         "catalog/detail.html",
         product=product,
         selected=variant,
-        articles=articles,
         canonical_url=page_url,
         json_ld=product_json_ld(product, page_url=page_url),
     )

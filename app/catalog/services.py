@@ -3,131 +3,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Row, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.catalog.models import (
-    Product,
-    ProductImage,
-    StockMovement,
-    StockReason,
-    Variant,
-    VariantDisplay,
-    parse_ingredients,
-)
+from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
 from app.db import Reader, read_rows
 from app.markup import render_markdown
-from app.money import format_money
 
 
 class CatalogError(Exception):
     """A catalogue rule was broken; the message is safe to show."""
-
-
-class ProductNotFound(CatalogError):
-    pass
-
-
-# Built once: storefront pages run these on every request, and building a statement costs
-# about as much as running it. The product page reads plain rows, not models: it only shows them,
-# and loading a product's graph into the ORM cost more than rendering the page.
-_PRODUCT_PAGE = (
-    select(
-        Product.id, Product.slug, Product.name, Product.summary, Product.description_html,
-        Product.ingredients, Product.directions_html, Product.warnings_html, Product.seo_title,
-        Product.seo_description,
-        Variant.id.label("variant_id"), Variant.sku, Variant.size, Variant.scent, Variant.price_minor,
-        Variant.compare_at_minor, Variant.currency, Variant.stock_on_hand, Variant.stock_reserved,
-        Variant.low_stock_threshold,
-    )
-    .outerjoin(Variant, and_(Variant.product_id == Product.id, Variant.is_active.is_(True)))
-    .where(Product.is_active.is_(True), Product.slug == bindparam("slug"))
-    .order_by(Variant.position, Variant.id)
-)
-_PRODUCT_IMAGES = (
-    select(ProductImage.path, ProductImage.alt, ProductImage.width, ProductImage.height)
-    .where(ProductImage.product_id == bindparam("product_id"))
-    .order_by(ProductImage.position, ProductImage.id)
-)
-
-
-@dataclass(frozen=True, slots=True)
-class VariantChoice(VariantDisplay):
-    """A variant a shopper can pick on the product page, with its prices formatted once."""
-
-    id: int
-    sku: str
-    size: str
-    scent: str
-    price_minor: int
-    compare_at_minor: int | None
-    currency: str
-    stock_on_hand: int
-    stock_reserved: int
-    low_stock_threshold: int
-    price: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProductPage:
-    """What a product's page shows: the product, its active variants and its images."""
-
-    id: int
-    slug: str
-    name: str
-    summary: str
-    description_html: str
-    directions_html: str
-    warnings_html: str
-    seo_title: str
-    seo_description: str
-    ingredient_groups: list[tuple[str, list[str]]]
-    ingredient_notes: list[str]
-    variants: list[VariantChoice]
-    images: Sequence[Row]
-
-    @property
-    def can_be_bought(self) -> bool:
-        return any(not variant.is_sold_out for variant in self.variants)
-
-
-def _variant_choice(row: Row) -> VariantChoice:
-    return VariantChoice(
-        id=row.variant_id, sku=row.sku, size=row.size, scent=row.scent, price_minor=row.price_minor,
-        compare_at_minor=row.compare_at_minor, currency=row.currency, stock_on_hand=row.stock_on_hand,
-        stock_reserved=row.stock_reserved, low_stock_threshold=row.low_stock_threshold,
-        price=format_money(row.price_minor, row.currency),
-    )
-
-
-def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
-    """An active product by slug, as its page shows it; ProductNotFound if there is none."""
-    rows = read_rows(reader, _PRODUCT_PAGE, {"slug": slug})
-    if not rows:
-        raise ProductNotFound(f"No product called {slug!r}.")
-    product = rows[0]
-    groups, notes = parse_ingredients(product.ingredients)
-    return ProductPage(
-        id=product.id, slug=product.slug, name=product.name, summary=product.summary,
-        description_html=product.description_html, directions_html=product.directions_html,
-        warnings_html=product.warnings_html, seo_title=product.seo_title,
-        seo_description=product.seo_description, ingredient_groups=groups, ingredient_notes=notes,
-        variants=[_variant_choice(row) for row in rows if row.variant_id is not None],
-        images=read_rows(reader, _PRODUCT_IMAGES, {"product_id": product.id}),
-    )
-
-
-def choose_variant(product: ProductPage, *, sku: str | None) -> VariantChoice | None:
-    """The variant a shopper asked for by SKU, else the first one they can buy."""
-    variants = product.variants
-    by_sku = next((variant for variant in variants if variant.sku == sku), None)
-    if by_sku is not None:
-        return by_sku
-    return next((variant for variant in variants if not variant.is_sold_out), None) or (
-        variants[0] if variants else None
-    )
 
 
 def _card_query():
@@ -152,6 +38,8 @@ def _card_query():
     )
 
 
+# Built once: storefront pages run these on every request, and building a statement costs
+# about as much as running it.
 ALL_PRODUCT_CARDS = _card_query()
 _FEATURED_CARDS = ALL_PRODUCT_CARDS.where(Product.is_featured.is_(True))
 

@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 from flask import current_app
 
 from app.catalog.images import image_url
-from app.catalog.services import ProductPage
+from app.catalog.product_page import ProductPage
 from app.money import to_major
 
 

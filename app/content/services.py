@@ -55,12 +55,6 @@ _ARTICLE_PRODUCT_CARDS = ALL_PRODUCT_CARDS.where(
         .where(article_products.c.article_id == bindparam("article_id"))
     )
 )
-_ARTICLES_FOR_PRODUCT = (
-    select(*_SUMMARY_COLUMNS)
-    .join(article_products, article_products.c.article_id == Article.id)
-    .where(article_products.c.product_id == bindparam("product_id"), Article.is_published.is_(True))
-    .order_by(Article.position)
-)
 
 
 def list_articles(reader: Reader, *, limit: int | None = None) -> Sequence[Row]:
@@ -85,11 +79,6 @@ def get_article(reader: Reader, *, slug: str) -> Row:
 def article_product_cards(reader: Reader, *, article_id: int) -> Sequence[Row]:
     """Cards for an article's products, from a statement built once like the others."""
     return read_rows(reader, _ARTICLE_PRODUCT_CARDS, {"article_id": article_id})
-
-
-def articles_for_product(reader: Reader, *, product_id: int) -> Sequence[Row]:
-    """The product's published articles, as list_articles gives them."""
-    return read_rows(reader, _ARTICLES_FOR_PRODUCT, {"product_id": product_id})
 
 
 def list_pages(reader: Reader) -> Sequence[Row]:

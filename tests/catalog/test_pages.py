@@ -2,9 +2,11 @@
 import json
 import re
 
+from markupsafe import escape
 from sqlalchemy import select
 
-from app.catalog.models import Product, Variant
+from app.catalog.models import Product, ProductImage, Variant
+from app.content.models import Article
 
 
 def _json_ld(html: str) -> dict:
@@ -87,3 +89,37 @@ def test_product_copy_makes_no_drug_claims(client):
         copy = re.sub(r"<[^>]+>", " ", copy).lower()
         for claim in ("relieve", "relief", "treat", "cure", "heal", "anti-inflammatory", "pain"):
             assert claim not in copy, f"{slug} copy says {claim!r}"
+
+
+def test_product_page_follows_staff_order_and_leaves_out_hidden_variants_and_drafts(client, session):
+    """The page reads its lists in one query and orders them itself: check it orders them as staff set."""
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+    variants = sorted(product.variants, key=lambda variant: variant.sku)
+    for position, variant in enumerate(reversed(variants)):
+        variant.position = position
+    variants[0].is_active = False
+    product.images = [ProductImage(path=f"img/products/{name}.svg", alt=f"Photo {name}", position=position)
+                      for position, name in ((2, "third"), (0, "first"), (1, "second"))]
+    articles = session.scalars(select(Article).where(Article.products.any(Product.id == product.id))
+                               .order_by(Article.title)).all()
+    for position, article in enumerate(articles):
+        article.position = len(articles) - position
+    articles[0].is_published = False
+    session.commit()
+
+    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    shown_variant_ids = re.findall(r'name="variant_id" value="(\d+)"', html)
+    assert shown_variant_ids == [str(variant.id) for variant in reversed(variants[1:])]
+    assert re.findall(r'alt="Photo (\w+)"', html) == ["first", "second", "third"]
+    shown_titles = re.findall(r'<h3 class="card-title"><a href="/learn/[^"]+">([^<]+)</a>', html)
+    assert shown_titles == [escape(article.title) for article in reversed(articles[1:])]
+
+
+def test_product_without_variants_images_or_articles_says_it_is_unavailable(client, session):
+    session.add(Product(slug="coming-soon", name="Coming Soon Balm", summary="A new balm."))
+    session.commit()
+    response = client.get("/products/coming-soon")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "This product is not available right now." in html
+    assert "Learn more" not in html and 'name="variant_id"' not in html

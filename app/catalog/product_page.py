@@ -1,0 +1,140 @@
+"""A product's storefront page: what it shows, read in one query."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+
+from sqlalchemy import bindparam, select
+
+from app.catalog.models import Product, ProductImage, Variant, VariantDisplay, parse_ingredients
+from app.catalog.services import CatalogError
+from app.content.models import Article, article_products
+from app.db import Reader, json_rows, read_rows
+from app.money import format_money
+
+
+class ProductNotFound(CatalogError):
+    pass
+
+
+# Built once, as building a statement costs about as much as running it. The page reads plain
+# rows, not models: it only shows them, and loading a product's graph into the ORM cost more than
+# rendering the page. Its variants, images and articles come back in the product's own row, as
+# JSON arrays: one round trip, where a query per list cost PostgreSQL a round trip each.
+_PRODUCT_PAGE = select(
+    Product.id, Product.slug, Product.name, Product.summary, Product.description_html,
+    Product.ingredients, Product.directions_html, Product.warnings_html, Product.seo_title,
+    Product.seo_description,
+    select(json_rows(
+        Variant.id, Variant.sku, Variant.size, Variant.scent, Variant.price_minor, Variant.compare_at_minor,
+        Variant.currency, Variant.stock_on_hand, Variant.stock_reserved, Variant.low_stock_threshold,
+        Variant.position,
+    )).where(Variant.product_id == Product.id, Variant.is_active.is_(True)).scalar_subquery().label("variants"),
+    select(json_rows(
+        ProductImage.id, ProductImage.path, ProductImage.alt, ProductImage.width, ProductImage.height,
+        ProductImage.position,
+    )).where(ProductImage.product_id == Product.id).scalar_subquery().label("images"),
+    select(json_rows(Article.slug, Article.title, Article.summary, Article.position))
+    .join(article_products, article_products.c.article_id == Article.id)
+    .where(article_products.c.product_id == Product.id, Article.is_published.is_(True))
+    .scalar_subquery().label("articles"),
+).where(Product.is_active.is_(True), Product.slug == bindparam("slug"))
+
+
+@dataclass(frozen=True, slots=True)
+class VariantChoice(VariantDisplay):
+    """A variant a shopper can pick on the product page, with its prices formatted once."""
+
+    id: int
+    sku: str
+    size: str
+    scent: str
+    price_minor: int
+    compare_at_minor: int | None
+    currency: str
+    stock_on_hand: int
+    stock_reserved: int
+    low_stock_threshold: int
+    price: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    path: str
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleLink:
+    """A Learn article the product page links to, as an article card shows it."""
+
+    slug: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    """What a product's page shows: the product, its active variants, images and Learn articles."""
+
+    id: int
+    slug: str
+    name: str
+    summary: str
+    description_html: str
+    directions_html: str
+    warnings_html: str
+    seo_title: str
+    seo_description: str
+    ingredient_groups: list[tuple[str, list[str]]]
+    ingredient_notes: list[str]
+    variants: list[VariantChoice]
+    images: list[PageImage]
+    articles: list[ArticleLink]
+
+    @property
+    def can_be_bought(self) -> bool:
+        return any(not variant.is_sold_out for variant in self.variants)
+
+
+_BY_POSITION = itemgetter("position", "id")
+
+
+def _variant_choice(fields: dict) -> VariantChoice:
+    del fields["position"]
+    return VariantChoice(**fields, price=format_money(fields["price_minor"], fields["currency"]))
+
+
+def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
+    """An active product by slug, as its page shows it; ProductNotFound if there is none."""
+    rows = read_rows(reader, _PRODUCT_PAGE, {"slug": slug})
+    if not rows:
+        raise ProductNotFound(f"No product called {slug!r}.")
+    product = rows[0]
+    groups, notes = parse_ingredients(product.ingredients)
+    return ProductPage(
+        id=product.id, slug=product.slug, name=product.name, summary=product.summary,
+        description_html=product.description_html, directions_html=product.directions_html,
+        warnings_html=product.warnings_html, seo_title=product.seo_title,
+        seo_description=product.seo_description, ingredient_groups=groups, ingredient_notes=notes,
+        variants=[_variant_choice(fields) for fields in sorted(product.variants, key=_BY_POSITION)],
+        images=[PageImage(image["path"], image["alt"], image["width"], image["height"])
+                for image in sorted(product.images, key=_BY_POSITION)],
+        articles=[ArticleLink(article["slug"], article["title"], article["summary"])
+                  for article in sorted(product.articles, key=itemgetter("position", "title"))],
+    )
+
+
+def choose_variant(product: ProductPage, *, sku: str | None) -> VariantChoice | None:
+    """The variant a shopper asked for by SKU, else the first one they can buy."""
+    variants = product.variants
+    by_sku = next((variant for variant in variants if variant.sku == sku), None)
+    if by_sku is not None:
+        return by_sku
+    return next((variant for variant in variants if not variant.is_sold_out), None) or (
+        variants[0] if variants else None
+    )
+
+
