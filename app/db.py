@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, Executable, MetaData, Row, String, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, Executable, MetaData, Row, Select, String, event, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
@@ -96,6 +97,12 @@ def _json_rows_sqlite(element: json_rows, compiler, **kw) -> str:
 def _json_rows_postgresql(element: json_rows, compiler, **kw) -> str:
     # json_agg over no rows is NULL, not an empty array.
     return f"coalesce(json_agg(json_build_object({_json_pairs(element, compiler, **kw)})), '[]')"
+
+
+def json_list(statement: Select) -> ScalarSelect:
+    """A whole statement's rows as one JSON array, to read as a column of another query."""
+    rows = statement.subquery()
+    return select(json_rows(*rows.c)).scalar_subquery()
 
 
 # Connection options for pages that only read (see app/storefront.py). On PostgreSQL, autocommit;

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from app.catalog.models import Product, ProductImage, Variant, VariantDisplay, parse_ingredients
 from app.catalog.services import CatalogError
 from app.content.models import Article, article_products
+from app.content.cards import ArticleLink, article_links_from_json
 from app.db import Reader, json_rows, read_rows
 from app.money import format_money
 
@@ -67,15 +68,6 @@ class PageImage:
 
 
 @dataclass(frozen=True, slots=True)
-class ArticleLink:
-    """A Learn article the product page links to, as an article card shows it."""
-
-    slug: str
-    title: str
-    summary: str
-
-
-@dataclass(frozen=True, slots=True)
 class ProductPage:
     """What a product's page shows: the product, its active variants, images and Learn articles."""
 
@@ -122,8 +114,7 @@ def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
         variants=[_variant_choice(fields) for fields in sorted(product.variants, key=_BY_POSITION)],
         images=[PageImage(image["path"], image["alt"], image["width"], image["height"])
                 for image in sorted(product.images, key=_BY_POSITION)],
-        articles=[ArticleLink(article["slug"], article["title"], article["summary"])
-                  for article in sorted(product.articles, key=itemgetter("position", "title"))],
+        articles=article_links_from_json(product.articles),
     )
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
 
 from sqlalchemy import Row, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -25,7 +27,7 @@ def _card_query():
     )
     return (
         select(
-            Product.id, Product.slug, Product.name, Product.summary,
+            Product.id, Product.slug, Product.name, Product.summary, Product.position,
             func.min(Variant.price_minor).label("price_from"), func.max(Variant.price_minor).label("price_to"),
             func.min(Variant.currency).label("currency"),
             image.path.label("image_path"), image.width.label("image_width"), image.height.label("image_height"),
@@ -41,12 +43,34 @@ def _card_query():
 # Built once: storefront pages run these on every request, and building a statement costs
 # about as much as running it.
 ALL_PRODUCT_CARDS = _card_query()
-_FEATURED_CARDS = ALL_PRODUCT_CARDS.where(Product.is_featured.is_(True))
+FEATURED_PRODUCT_CARDS = ALL_PRODUCT_CARDS.where(Product.is_featured.is_(True))
 
 
-def product_cards(reader: Reader, *, featured: bool = False) -> Sequence[Row]:
+def product_cards(reader: Reader) -> Sequence[Row]:
     """Listed products as rows for cards (lists need no whole products): one query, any size."""
-    return read_rows(reader, _FEATURED_CARDS if featured else ALL_PRODUCT_CARDS)
+    return read_rows(reader, ALL_PRODUCT_CARDS)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """A card's row, for cards read inside another page's query (`app.db.json_list`)."""
+
+    id: int
+    slug: str
+    name: str
+    summary: str
+    position: int
+    price_from: int
+    price_to: int
+    currency: str
+    image_path: str | None
+    image_width: int | None
+    image_height: int | None
+
+
+def product_cards_from_json(cards: list[dict]) -> list[ProductCard]:
+    """Cards from `json_list(...CARDS)`, in the order the card statements list them."""
+    return sorted((ProductCard(**card) for card in cards), key=attrgetter("position", "name"))
 
 
 class OutOfStock(CatalogError):

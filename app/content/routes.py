@@ -15,10 +15,9 @@ def article_list():
 @read_only
 def article_detail(slug: str):
     try:
-        article = services.get_article(reader(), slug=slug)
+        article, products = services.get_article(reader(), slug=slug)
     except services.ContentNotFound:
         abort(404)
-    products = services.article_product_cards(reader(), article_id=article.id)
     return render_template("content/article.html", article=article, products=products)
 
 

@@ -6,12 +6,12 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import Executable, Row, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.catalog.models import Product
-from app.catalog.services import ALL_PRODUCT_CARDS
+from app.catalog.services import ALL_PRODUCT_CARDS, ProductCard, product_cards_from_json
 from app.content.models import Article, Page, article_products
-from app.db import Reader, read_rows
+from app.db import Reader, json_list, read_rows
 from app.markup import render_markdown
 
 
@@ -36,31 +36,30 @@ def _checked_sources(sources: list[dict]) -> list[dict]:
 
 # Built once, as storefront pages run them on every request (see catalog/services.py).
 # Lists show a title and a summary, so they read plain rows rather than whole articles.
-_SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.reviewed_on)
+_SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.reviewed_on, Article.position)
 _PUBLISHED_ARTICLES = (
     select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
 )
-_FIRST_PUBLISHED_ARTICLES = _PUBLISHED_ARTICLES.limit(bindparam("limit"))
-# Pages show the cached HTML, never the Markdown it was made from.
+LATEST_ARTICLES = _PUBLISHED_ARTICLES.limit(3)
+_linked = aliased(Article)  # the article whose products are shown, found again by its slug
+# Pages show the cached HTML, never the Markdown it was made from. The article's product cards
+# come in its row (app.db.json_list), saving PostgreSQL a round trip.
 _ARTICLE_BY_SLUG = select(
-    Article.id, *_SUMMARY_COLUMNS, Article.body_html, Article.sources
+    Article.id, *_SUMMARY_COLUMNS, Article.body_html, Article.sources,
+    json_list(ALL_PRODUCT_CARDS.where(Product.id.in_(
+        select(article_products.c.product_id)
+        .join(_linked, _linked.id == article_products.c.article_id)
+        .where(_linked.slug == bindparam("slug"))
+    ))).label("products"),
 ).where(Article.slug == bindparam("slug"), Article.is_published.is_(True))
 _PAGES = select(Page.slug, Page.title).order_by(Page.title)
 _PAGE_BY_SLUG = select(Page.slug, Page.title, Page.summary, Page.body_html, Page.updated_at).where(
     Page.slug == bindparam("slug")
 )
-_ARTICLE_PRODUCT_CARDS = ALL_PRODUCT_CARDS.where(
-    Product.id.in_(
-        select(article_products.c.product_id)
-        .where(article_products.c.article_id == bindparam("article_id"))
-    )
-)
 
 
-def list_articles(reader: Reader, *, limit: int | None = None) -> Sequence[Row]:
-    """Published articles as rows of slug, title, summary and reviewed_on."""
-    if limit:
-        return read_rows(reader, _FIRST_PUBLISHED_ARTICLES, {"limit": limit})
+def list_articles(reader: Reader) -> Sequence[Row]:
+    """Published articles as rows of slug, title, summary, reviewed_on and position."""
     return read_rows(reader, _PUBLISHED_ARTICLES)
 
 
@@ -71,14 +70,10 @@ def _one_by_slug(reader: Reader, statement: Executable, slug: str) -> Row:
     return rows[0]
 
 
-def get_article(reader: Reader, *, slug: str) -> Row:
-    """A published article as its page shows it."""
-    return _one_by_slug(reader, _ARTICLE_BY_SLUG, slug)
-
-
-def article_product_cards(reader: Reader, *, article_id: int) -> Sequence[Row]:
-    """Cards for an article's products, from a statement built once like the others."""
-    return read_rows(reader, _ARTICLE_PRODUCT_CARDS, {"article_id": article_id})
+def get_article(reader: Reader, *, slug: str) -> tuple[Row, list[ProductCard]]:
+    """A published article as its page shows it, and cards for the products it links to."""
+    article = _one_by_slug(reader, _ARTICLE_BY_SLUG, slug)
+    return article, product_cards_from_json(article.products)
 
 
 def list_pages(reader: Reader) -> Sequence[Row]:

@@ -6,6 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.catalog.services import product_cards
 from app.content.services import list_articles, list_pages
 from app.core import bp
+from app.core.services import home_page
 from app.extensions import db
 from app.storefront import read_only, reader
 
@@ -13,11 +14,8 @@ from app.storefront import read_only, reader
 @bp.get("/")
 @read_only
 def home():
-    return render_template(
-        "core/home.html",
-        products=product_cards(reader(), featured=True),
-        articles=list_articles(reader(), limit=3),
-    )
+    products, articles = home_page(reader())
+    return render_template("core/home.html", products=products, articles=articles)
 
 
 @bp.get("/healthz")
