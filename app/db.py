@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, Executable, MetaData, Row, Select, String, event, select
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -74,11 +75,21 @@ class json_rows(FunctionElement):
     subquery gives a product's images in its own row, so a page with several lists needs one round
     trip, not one per list. The order of the array is unspecified (SQLite before 3.44 cannot order
     inside an aggregate): select a column to sort by and sort in Python.
+
+    Values arrive as JSON, not through the columns' types: integers, strings and null are the
+    same on both databases; booleans (1 or true), datetimes and JSON columns are not, so keep to
+    the first three.
     """
 
     type = JSON()
     inherit_cache = True
     name = "json_rows"
+
+    def __init__(self, *columns) -> None:
+        keys = [column.key for column in columns]
+        if None in keys or len(set(keys)) != len(keys):
+            raise ValueError(f"json_rows needs named, distinct columns (label expressions), not {keys}")
+        super().__init__(*columns)
 
 
 def _json_pairs(element: json_rows, compiler, **kw) -> str:
@@ -91,6 +102,11 @@ def _json_pairs(element: json_rows, compiler, **kw) -> str:
 @compiles(json_rows, "sqlite")
 def _json_rows_sqlite(element: json_rows, compiler, **kw) -> str:
     return f"json_group_array(json_object({_json_pairs(element, compiler, **kw)}))"
+
+
+@compiles(json_rows)
+def _json_rows_elsewhere(element: json_rows, compiler, **kw) -> str:
+    raise CompileError(f"json_rows is written for SQLite and PostgreSQL, not {compiler.dialect.name}")
 
 
 @compiles(json_rows, "postgresql")

@@ -7,7 +7,8 @@ such URLs; reading a dict costs a tenth of that.
 """
 from __future__ import annotations
 
-from flask import url_for
+from flask import has_request_context, url_for
+from werkzeug.routing import BuildError
 
 _MAX_REMEMBERED = 8192
 _remembered: dict[tuple, str] = {}
@@ -40,13 +41,23 @@ class EndpointUrls(dict):
     Like the memo above, this holds for a process because the shop is mounted in one place."""
 
     def __missing__(self, endpoint: str) -> str:
-        url = self[endpoint] = url_for(endpoint)
-        return url
+        return _remember(self, endpoint, endpoint)
 
 
 class StaticUrls(dict):
     """The URL of each static file, built the first time a template asks."""
 
     def __missing__(self, filename: str) -> str:
-        url = self[filename] = url_for("static", filename=filename)
-        return url
+        return _remember(self, filename, "static", filename=filename)
+
+
+def _remember(urls: dict, key: str, endpoint: str, **values) -> str:
+    try:
+        url = url_for(endpoint, **values)
+    except BuildError as error:
+        # A BuildError is a LookupError, which Jinja would quietly turn into an empty link.
+        raise RuntimeError(f"No URL for {key!r}: {error}") from error
+    # Outside a request url_for builds absolute URLs; blueprint-relative names depend on the page.
+    if has_request_context() and not endpoint.startswith("."):
+        urls[key] = url
+    return url

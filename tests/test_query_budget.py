@@ -59,6 +59,16 @@ def test_storefront_page_stays_within_the_query_budget(client, session, csrf_tok
     assert counter.count <= BUDGET, f"{path} ran {counter.count} queries:\n" + "\n\n".join(counter.statements)
 
 
+@pytest.mark.parametrize("path", ["/", "/products", "/products/magnesium-relief-cream",
+                                  "/learn/how-common-is-back-pain"])
+def test_a_new_visitor_is_served_each_main_page_in_one_query(client, count_queries, path):
+    """Each page folds its lists into one row (app.db.json_list); a second query is a regression."""
+    with count_queries() as counter:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert counter.count == 1, f"{path} ran {counter.count} queries:\n" + "\n\n".join(counter.statements)
+
+
 def test_budget_counter_sees_the_queries(client, count_queries):
     """The counter itself works: a product page cannot be served with zero queries."""
     with count_queries() as counter:

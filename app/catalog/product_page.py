@@ -95,8 +95,8 @@ _BY_POSITION = itemgetter("position", "id")
 
 
 def _variant_choice(fields: dict) -> VariantChoice:
-    del fields["position"]
-    return VariantChoice(**fields, price=format_money(fields["price_minor"], fields["currency"]))
+    shown = {name: value for name, value in fields.items() if name != "position"}
+    return VariantChoice(**shown, price=format_money(fields["price_minor"], fields["currency"]))
 
 
 def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
@@ -127,5 +127,3 @@ def choose_variant(product: ProductPage, *, sku: str | None) -> VariantChoice | 
     return next((variant for variant in variants if not variant.is_sold_out), None) or (
         variants[0] if variants else None
     )
-
-

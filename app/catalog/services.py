@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-from sqlalchemy import Row, and_, bindparam, func, select, update
+from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant

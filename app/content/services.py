@@ -40,7 +40,11 @@ _SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.review
 _PUBLISHED_ARTICLES = (
     select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
 )
-LATEST_ARTICLES = _PUBLISHED_ARTICLES.limit(3)
+# The first three in reading order, as home shows them (read as JSON: no date column, see json_rows).
+HOME_ARTICLES = (
+    select(Article.slug, Article.title, Article.summary, Article.position)
+    .where(Article.is_published.is_(True)).order_by(Article.position, Article.title).limit(3)
+)
 _linked = aliased(Article)  # the article whose products are shown, found again by its slug
 # Pages show the cached HTML, never the Markdown it was made from. The article's product cards
 # come in its row (app.db.json_list), saving PostgreSQL a round trip.

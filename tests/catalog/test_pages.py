@@ -123,3 +123,4 @@ def test_product_without_variants_images_or_articles_says_it_is_unavailable(clie
     html = response.get_data(as_text=True)
     assert "This product is not available right now." in html
     assert "Learn more" not in html and 'name="variant_id"' not in html
+

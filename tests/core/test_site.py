@@ -112,7 +112,7 @@ def _card_titles(html: str, heading: str = "h3") -> list[str]:
     return re.findall(rf'<{heading} class="card-title"><a href="[^"]+">([^<]+)</a>', html)
 
 
-def test_home_shows_featured_products_and_the_three_latest_articles_in_staff_order(client, session):
+def test_home_shows_featured_products_and_the_first_three_articles_in_staff_order(client, session):
     """Home reads both lists in one query and orders them itself: check it orders them as staff set."""
     products = session.scalars(select(Product).where(Product.is_active.is_(True)).order_by(Product.name)).all()
     for position, product in enumerate(reversed(products)):
