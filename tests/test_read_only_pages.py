@@ -4,6 +4,7 @@ These tests use the app as a server runs it, with its own engine and connection 
 `app` fixture wraps every request in the test's transaction, which these pages leave alone.
 """
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.catalog.models import Product
+from app.cart.models import Cart
+from app.catalog.models import Product, Variant
 from app.extensions import db
 from app.storefront import WriteInReadOnlyView, read_only
-from tests.conftest import DATABASE_URL, counting_queries, make_config
+from tests.conftest import DATABASE_URL, counting_queries, csrf_token_from, make_config
 from tests.test_query_budget import PAGES as STOREFRONT_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +72,33 @@ def test_postgres_keeps_prepared_statements_between_page_views(served_app):
         assert db.engine.pool.checkedin() == 1, "every view reused the one pooled connection"
         prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("FROM products" in statement for statement in prepared), prepared
+
+
+def test_a_shopper_with_a_cart_is_served_on_one_pooled_connection(served_app):
+    """The header's cart count runs on the read-only page's own connection, not on a second one
+    the session would take from the pool for the length of the request."""
+    client = served_app.test_client()
+    with served_app.app_context():
+        engine = db.engine
+        variant_id = db.session.scalar(sa.select(Variant.id).where(Variant.sku == "TMC-CRM-4-UNS"))
+        carts_before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Cart.id), 0)))
+    token = csrf_token_from(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+    client.post("/cart/add", data={"csrf_token": token, "variant_id": variant_id, "quantity": "2"})
+    checkouts = []
+
+    def count_checkout(*_):
+        checkouts.append(1)
+
+    sa.event.listen(engine, "checkout", count_checkout)
+    try:
+        html = client.get("/products").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "checkout", count_checkout)
+        with served_app.app_context():
+            db.session.execute(sa.delete(Cart).where(Cart.id > carts_before))
+            db.session.commit()
+    assert re.search(r'class="cart-count"[^>]*>2<', html), "the header did not count the cart"
+    assert len(checkouts) == 1
 
 
 def test_a_write_in_a_read_only_view_is_refused(app, session):

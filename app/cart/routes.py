@@ -9,15 +9,17 @@ from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
 from app.cart.forms import AddToCartForm, QuantityForm
 from app.extensions import db
 from app.forms import flash_form_errors
+from app.storefront import reader
 
 
 @bp.app_context_processor
 def cart_item_count():
-    """The header's item count, queried only on pages that render it and only if a cart exists."""
+    """The header's item count, queried only on pages that render it and only if a cart exists;
+    on a read-only page, on that page's connection, so it does not take a second one."""
 
     def count() -> int:
         if "cart_item_count" not in g:
-            g.cart_item_count = services.item_count(db.session, token=read_cart_token())
+            g.cart_item_count = services.item_count(reader(), token=read_cart_token())
         return g.cart_item_count
 
     return {"cart_item_count": count}

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, Variant
+from app.db import Reader
 
 MAX_QUANTITY_PER_LINE = 10
 
@@ -42,10 +43,10 @@ _ITEM_COUNT = (
 )
 
 
-def item_count(session: Session, *, token: str | None) -> int:
+def item_count(reader: Reader, *, token: str | None) -> int:
     if not token:
         return 0
-    return int(session.scalar(_ITEM_COUNT, {"token": token}))
+    return int(reader.scalar(_ITEM_COUNT, {"token": token}))
 
 
 def create_cart(session: Session, *, token: str, user_id: int | None = None) -> Cart:
