@@ -44,7 +44,9 @@ statuses = set()
 def start_response(status, headers, exc_info=None):
     statuses.add(status)
 for _ in range(int(warmup) + int(count)):
-    b"".join(app(dict(environ), start_response))
+    body = app(dict(environ), start_response)
+    b"".join(body)
+    getattr(body, "close", lambda: None)()  # as a WSGI server does when the response is sent
 if statuses != {"200 OK"}:
     sys.exit(f"{path} answered {statuses}")
 """
