@@ -8,8 +8,8 @@ from sqlalchemy import bindparam, select
 
 from app.catalog.models import Product, ProductImage, Variant, VariantDisplay, parse_ingredients
 from app.catalog.services import CatalogError
-from app.content.models import Article, article_products
 from app.content.cards import ArticleLink, article_links_from_json
+from app.content.models import Article, article_products
 from app.db import Reader, json_rows, read_rows
 from app.money import format_money
 
