@@ -36,15 +36,14 @@ def _checked_sources(sources: list[dict]) -> list[dict]:
 
 # Built once, as storefront pages run them on every request (see catalog/services.py).
 # Lists show a title and a summary, so they read plain rows rather than whole articles.
-_SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.reviewed_on, Article.position)
+_SUMMARY_COLUMNS = (Article.slug, Article.title, Article.summary, Article.reviewed_on)
 _PUBLISHED_ARTICLES = (
     select(*_SUMMARY_COLUMNS).where(Article.is_published.is_(True)).order_by(Article.position, Article.title)
 )
 # The first three in reading order, as home shows them (read as JSON: no date column, see json_rows).
-HOME_ARTICLES = (
-    select(Article.slug, Article.title, Article.summary, Article.position)
-    .where(Article.is_published.is_(True)).order_by(Article.position, Article.title).limit(3)
-)
+HOME_ARTICLES = _PUBLISHED_ARTICLES.with_only_columns(
+    Article.slug, Article.title, Article.summary, Article.position
+).limit(3)
 _linked = aliased(Article)  # the article whose products are shown, found again by its slug
 # Pages show the cached HTML, never the Markdown it was made from. The article's product cards
 # come in its row (app.db.json_list), saving PostgreSQL a round trip.
@@ -63,7 +62,7 @@ _PAGE_BY_SLUG = select(Page.slug, Page.title, Page.summary, Page.body_html, Page
 
 
 def list_articles(reader: Reader) -> Sequence[Row]:
-    """Published articles as rows of slug, title, summary, reviewed_on and position."""
+    """Published articles as rows of slug, title, summary and reviewed_on."""
     return read_rows(reader, _PUBLISHED_ARTICLES)
 
 
