@@ -15,24 +15,27 @@ _remembered: dict[tuple, str] = {}
 
 
 def template_url_for(endpoint: str, **values) -> str:
-    """url_for for templates.
-
-    A relative URL depends only on its arguments and where the app is mounted, which is fixed
-    for a process; external ones (`_external=True`) depend on the host asked for, and
-    blueprint-relative endpoints on the current blueprint, so neither is remembered.
-    """
+    """url_for for templates. A relative URL depends only on its arguments and where the app is
+    mounted, which is fixed for a process, so it is remembered (see _can_remember)."""
     key = (endpoint, *sorted(values.items())) if len(values) > 1 else (endpoint, *values.items())
     try:
         return _remembered[key]
     except KeyError:
         url = url_for(endpoint, **values)
-        if not endpoint.startswith(".") and not any(name.startswith("_") for name in values):
+        if _can_remember(endpoint, values):
             if len(_remembered) >= _MAX_REMEMBERED:  # staff pages' query strings fill it over time
                 _remembered.clear()
             _remembered[key] = url
         return url
     except TypeError:  # an argument that cannot be a key
         return url_for(endpoint, **values)
+
+
+def _can_remember(endpoint: str, values: dict) -> bool:
+    """Only relative URLs built in a request hold for the process: outside one url_for builds
+    absolute URLs, `_external` ones depend on the host asked for, and blueprint-relative names
+    on the current blueprint."""
+    return has_request_context() and not endpoint.startswith(".") and not any(name.startswith("_") for name in values)
 
 
 class EndpointUrls(dict):
@@ -57,7 +60,6 @@ def _remember(urls: dict, key: str, endpoint: str, **values) -> str:
     except BuildError as error:
         # A BuildError is a LookupError, which Jinja would quietly turn into an empty link.
         raise RuntimeError(f"No URL for {key!r}: {error}") from error
-    # Outside a request url_for builds absolute URLs; blueprint-relative names depend on the page.
-    if has_request_context() and not endpoint.startswith("."):
+    if _can_remember(endpoint, values):
         urls[key] = url
     return url
