@@ -184,6 +184,11 @@ def counting_queries(engine: sa.Engine) -> Iterator[QueryCounter]:
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def card_titles(html: str, heading: str = "h3") -> list[str]:
+    """The titles of a page's product and article cards, in page order."""
+    return re.findall(rf'<{heading} class="card-title"><a href="[^"]+">([^<]+)</a>', html)
+
+
 def csrf_token_from(html: str) -> str:
     match = CSRF_TOKEN.search(html)
     assert match, "the page has no CSRF token"

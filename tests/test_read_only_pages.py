@@ -14,9 +14,10 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.cart.models import Cart
-from app.catalog.models import Product, Variant
+from app.catalog.models import Product
 from app.extensions import db
 from app.storefront import WriteInReadOnlyView, read_only
+from tests.cart.test_cart import add, variant_by_sku
 from tests.conftest import DATABASE_URL, counting_queries, csrf_token_from, make_config
 from tests.test_query_budget import PAGES as STOREFRONT_PAGES
 
@@ -80,10 +81,10 @@ def test_a_shopper_with_a_cart_is_served_on_one_pooled_connection(served_app):
     client = served_app.test_client()
     with served_app.app_context():
         engine = db.engine
-        variant_id = db.session.scalar(sa.select(Variant.id).where(Variant.sku == "TMC-CRM-4-UNS"))
+        variant_id = variant_by_sku(db.session, "TMC-CRM-4-UNS").id
         carts_before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Cart.id), 0)))
     token = csrf_token_from(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
-    client.post("/cart/add", data={"csrf_token": token, "variant_id": variant_id, "quantity": "2"})
+    add(client, token, variant_id, "2")
     checkouts = []
 
     def count_checkout(*_):

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 import app.core.routes as core_routes
 from app.catalog.models import Product
 from app.content.models import Article
+from tests.conftest import card_titles
 
 
 def test_home_has_hero_featured_products_and_learn_links(client):
@@ -108,10 +109,6 @@ def test_the_500_page_still_renders_when_the_database_is_down_for_a_signed_in_sh
     assert "Something went wrong on our side" in response.get_data(as_text=True)
 
 
-def _card_titles(html: str, heading: str = "h3") -> list[str]:
-    return re.findall(rf'<{heading} class="card-title"><a href="[^"]+">([^<]+)</a>', html)
-
-
 def test_home_shows_featured_products_and_the_first_three_articles_in_staff_order(client, session):
     """Home reads both lists in one query and orders them itself: check it orders them as staff set."""
     products = session.scalars(select(Product).where(Product.is_active.is_(True)).order_by(Product.name)).all()
@@ -124,7 +121,7 @@ def test_home_shows_featured_products_and_the_first_three_articles_in_staff_orde
     articles[-1].is_published = False
     session.commit()
 
-    cards = _card_titles(client.get("/").get_data(as_text=True))
+    cards = card_titles(client.get("/").get_data(as_text=True))
     expected_products = [escape(product.name) for product in reversed(products[1:])]
     expected_articles = [escape(article.title) for article in reversed(articles[:-1])][:3]
     assert cards == expected_products + expected_articles
@@ -142,5 +139,5 @@ def test_article_shows_cards_for_its_active_products_in_shop_order(client, sessi
     session.commit()
 
     html = client.get("/learn/how-common-is-back-pain").get_data(as_text=True)
-    assert _card_titles(html) == [escape(product.name) for product in reversed(products[1:])]
+    assert card_titles(html) == [escape(product.name) for product in reversed(products[1:])]
     assert "From our shop" not in client.get(f"/learn/{other.slug}").get_data(as_text=True)
