@@ -3,7 +3,7 @@ from flask import abort, render_template, request, url_for
 
 from app.catalog import bp, services
 from app.catalog.product_page import ProductNotFound, choose_variant, get_product_page
-from app.catalog.structured_data import product_json_ld
+from app.catalog.structured_data import product_json_ld, script_json
 from app.storefront import read_only, reader
 
 
@@ -28,5 +28,5 @@ def product_detail(slug: str):
         product=product,
         selected=variant,
         canonical_url=page_url,
-        json_ld=product_json_ld(product, page_url=page_url),
+        json_ld=script_json(product_json_ld(product, page_url=page_url)),
     )

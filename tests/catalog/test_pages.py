@@ -77,6 +77,15 @@ def test_product_page_has_schema_org_product_json_ld(client):
     assert offers["TMC-CRM-2-UNS"]["priceCurrency"] == "USD"
 
 
+def test_json_ld_cannot_close_its_script_element(client, session):
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+    product.seo_description = "Soft </script><script>alert(1)</script> & 'quoted'"
+    session.commit()
+    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert _json_ld(html)["description"] == product.seo_description
+
+
 def test_product_page_links_to_its_learn_articles(client):
     html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
     assert "Learn more" in html
