@@ -41,6 +41,24 @@ class Shop(Flask):
             _scheme = self.config["PREFERRED_URL_SCHEME"]
         return super().url_for(endpoint, _scheme=_scheme, _external=_external, **values)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict = {}
+
+    def ensure_sync(self, func):
+        """Flask asks whether each hook and view is a coroutine function every time it runs one,
+        a dozen times a request; the answer never changes, so it is remembered."""
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            if len(self._sync_functions) >= _MAX_SYNC_FUNCTIONS:  # only hooks and views come here
+                self._sync_functions.clear()
+            wrapped = self._sync_functions[func] = super().ensure_sync(func)
+            return wrapped
+
+
+_MAX_SYNC_FUNCTIONS = 1024
+
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -75,14 +93,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
     limiter.init_app(app)
-    # Every limit here decorates its view, and a decorated view checks its own limits. The check
-    # the limiter also runs before every request is what enforces default, application-wide and
-    # blueprint limits, which the shop does not set, and it cost a light page 5% of its time.
-    # Setting RATELIMIT_DEFAULT or RATELIMIT_APPLICATION keeps it; a limit on a whole blueprint
-    # would need it too. (With RATELIMIT_ENABLED off the limiter adds no hooks at all.)
-    if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
-        app.before_request_funcs[None] = [hook for hook in app.before_request_funcs.get(None, [])
-                                          if hook != limiter._check_request_limit]
 
 
 def register_blueprints(app: Flask) -> None:
@@ -100,6 +110,12 @@ def register_blueprints(app: Flask) -> None:
                       contact_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # Each blueprint brings Flask's default context processor (request, session, g) again, to be
+    # run a second time on every render in it; the app's own run is enough.
+    for name, processors in app.template_context_processors.items():
+        if name is not None:
+            processors[:] = [processor for processor in processors
+                             if processor not in app.template_context_processors[None]]
 
 
 def register_template_helpers(app: Flask) -> None:

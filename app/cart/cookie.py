@@ -6,9 +6,11 @@ import secrets
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.signing import untimed_serializer
+
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cart-token")
+    return untimed_serializer(current_app.config["SECRET_KEY"], "cart-token")
 
 
 def new_cart_token() -> str:

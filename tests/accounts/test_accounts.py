@@ -226,3 +226,11 @@ def test_guest_orders_join_the_account_once_its_email_is_proven(app, client, ses
     form_post(client, "/account/register", email="guest@example.com")
     form_post(client, _emailed_link(app), password="a-long-password", confirm="a-long-password")
     assert re.search(r'/account/orders/TW-\w+"', client.get("/account").get_data(as_text=True))
+
+
+def test_a_limited_form_says_how_many_tries_are_left_and_pages_do_not(app, client, shopper_account):
+    """The limiter's after-request work runs only after a request that met a limit (app.extensions)."""
+    first = sign_in_as(client, shopper_account[0], "wrong-password")
+    second = sign_in_as(client, shopper_account[0], "wrong-password")
+    assert int(first.headers["X-RateLimit-Remaining"]) == int(second.headers["X-RateLimit-Remaining"]) + 1
+    assert "X-RateLimit-Limit" not in client.get("/products").headers
