@@ -1,7 +1,8 @@
 """URL building for templates, memoised: every page builds the same few dozen URLs per request.
 
 Templates write a URL that takes no arguments as `urls['cart.view']`, a static file's as
-`static_urls['css/site.css']`, and any other with `url_for`. A call from a template costs
+`static_urls['css/site.css']`, an information page's as `page_urls['shipping']`, and any other
+with `url_for`. A call from a template costs
 Jinja about a microsecond before the memo below is reached, and the layout alone has seventeen
 such URLs; reading a dict costs a tenth of that.
 """
@@ -52,6 +53,13 @@ class StaticUrls(dict):
 
     def __missing__(self, filename: str) -> str:
         return _remember(self, filename, "static", filename=filename)
+
+
+class PageUrls(dict):
+    """The URL of each information page (Shipping, Returns...) by slug: the footer links to four."""
+
+    def __missing__(self, slug: str) -> str:
+        return _remember(self, slug, "content.page", slug=slug)
 
 
 def _remember(urls: dict, key: str, endpoint: str, **values) -> str:

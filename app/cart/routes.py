@@ -12,17 +12,13 @@ from app.forms import flash_form_errors
 from app.storefront import reader
 
 
-@bp.app_context_processor
-def cart_item_count():
+@bp.app_template_global()
+def cart_item_count() -> int:
     """The header's item count, queried only on pages that render it and only if a cart exists;
     on a read-only page, on that page's connection, so it does not take a second one."""
-
-    def count() -> int:
-        if "cart_item_count" not in g:
-            g.cart_item_count = services.item_count(reader(), token=read_cart_token())
-        return g.cart_item_count
-
-    return {"cart_item_count": count}
+    if "cart_item_count" not in g:
+        g.cart_item_count = services.item_count(reader(), token=read_cart_token())
+    return g.cart_item_count
 
 
 def _back_to_shopping(variant_id: int | None = None):

@@ -51,7 +51,7 @@ def product_cards(reader: Reader) -> Sequence[Row]:
     return read_rows(reader, ALL_PRODUCT_CARDS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProductCard:
     """A card's row, for cards read inside another page's query (`app.db.json_list`)."""
 

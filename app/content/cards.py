@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ArticleLink:
     """An article card read inside another page's query (`app.db.json_list`)."""
 

@@ -9,11 +9,12 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SOURCES = "\n".join(path.read_text() for path in TEMPLATES.rglob("*.html"))
 ENDPOINTS = sorted(set(re.findall(r"\burls\['([^']+)'\]", SOURCES)))
 STATIC_FILES = sorted(set(re.findall(r"\bstatic_urls\['([^']+)'\]", SOURCES)))
+PAGES = sorted(set(re.findall(r"\bpage_urls\['([^']+)'\]", SOURCES)))
 
 
 def test_templates_use_fixed_urls():
     """The scan below finds what it checks (a renamed helper would leave it checking nothing)."""
-    assert "cart.view" in ENDPOINTS and "css/site.css" in STATIC_FILES
+    assert "cart.view" in ENDPOINTS and "css/site.css" in STATIC_FILES and "shipping" in PAGES
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -22,11 +23,13 @@ def test_every_fixed_url_builds_to_its_route(app, endpoint):
         assert render_template_string(f"{{{{ urls['{endpoint}'] }}}}") == url_for(endpoint)
 
 
-@pytest.mark.parametrize("filename", STATIC_FILES)
-def test_every_static_url_names_a_shipped_file(app, client, filename):
+@pytest.mark.parametrize(("helper", "key", "expected"),
+                         [("static_urls", name, f"/static/{name}") for name in STATIC_FILES]
+                         + [("page_urls", slug, f"/pages/{slug}") for slug in PAGES])
+def test_every_static_file_and_information_page_url_answers(app, client, helper, key, expected):
     with app.test_request_context("/"):
-        url = render_template_string(f"{{{{ static_urls['{filename}'] }}}}")
-    assert url == f"/static/{filename}"
+        url = render_template_string(f"{{{{ {helper}['{key}'] }}}}")
+    assert url == expected
     assert client.get(url).status_code == 200
 
 
