@@ -1,8 +1,9 @@
 """URL building for templates, memoised: every page builds the same few dozen URLs per request.
 
 Templates write a URL that takes no arguments as `urls['cart.view']`, a static file's as
-`static_urls['css/site.css']`, an information page's as `page_urls['shipping']`, and any other
-with `url_for`. A call from a template costs
+`static_urls['css/site.css']`, a product's, article's or information page's by slug as
+`product_urls[card.slug]`, `article_urls[...]` or `page_urls['shipping']`, and any other with
+`url_for`. A call from a template costs
 Jinja about a microsecond before the memo below is reached, and the layout alone has seventeen
 such URLs; reading a dict costs a tenth of that.
 """
@@ -55,11 +56,18 @@ class StaticUrls(dict):
         return _remember(self, filename, "static", filename=filename)
 
 
-class PageUrls(dict):
-    """The URL of each information page (Shipping, Returns...) by slug: the footer links to four."""
+class SlugUrls(dict):
+    """The URL of each page of one endpoint that takes a slug, built the first time a template
+    asks: a grid of cards builds one per card, and a url_for call cost a card a third of its time."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self.endpoint = endpoint
 
     def __missing__(self, slug: str) -> str:
-        return _remember(self, slug, "content.page", slug=slug)
+        if len(self) >= _MAX_REMEMBERED:  # a renamed product or article leaves its old slug here
+            self.clear()
+        return _remember(self, slug, self.endpoint, slug=slug)
 
 
 def _remember(urls: dict, key: str, endpoint: str, **values) -> str:

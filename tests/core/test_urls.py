@@ -1,4 +1,5 @@
-"""Fixed URLs in templates (`urls[...]`, `static_urls[...]`): each one names a real route or file."""
+"""Fixed URLs in templates (`urls[...]`, `static_urls[...]`, `page_urls[...]`...): each one
+names a real route or file."""
 import re
 from pathlib import Path
 
@@ -25,8 +26,10 @@ def test_every_fixed_url_builds_to_its_route(app, endpoint):
 
 @pytest.mark.parametrize(("helper", "key", "expected"),
                          [("static_urls", name, f"/static/{name}") for name in STATIC_FILES]
-                         + [("page_urls", slug, f"/pages/{slug}") for slug in PAGES])
-def test_every_static_file_and_information_page_url_answers(app, client, helper, key, expected):
+                         + [("page_urls", slug, f"/pages/{slug}") for slug in PAGES]
+                         + [("product_urls", "magnesium-body-butter", "/products/magnesium-body-butter"),
+                            ("article_urls", "how-common-is-back-pain", "/learn/how-common-is-back-pain")])
+def test_every_static_file_and_slug_url_answers(app, client, helper, key, expected):
     with app.test_request_context("/"):
         url = render_template_string(f"{{{{ {helper}['{key}'] }}}}")
     assert url == expected
