@@ -5,13 +5,15 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
-from app.signing import timed_serializer
+from app.signing import SessionSerializer, timed_serializer
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask builds a new signing serializer on every request, even for a visitor who has no
     session cookie, and building one costs more than signing with it. This keeps one per set of
     keys (see app.signing) and skips it when there is nothing to read."""
+
+    serializer = SessionSerializer()
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:

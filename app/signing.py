@@ -9,22 +9,36 @@ Flask, Flask-WTF and cookies already in browsers read them as before.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import os
 from functools import lru_cache
 
 from flask import current_app, g, session
+from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import Signer, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.serializer import Serializer
+from itsdangerous.signer import HMACAlgorithm
 
 _derived_keys: dict[tuple, bytes] = {}
 # Below this, zlib never makes the JSON shorter, so itsdangerous' attempt is wasted.
 _WORTH_COMPRESSING = 128
 
 
+class _OneCallHMAC(HMACAlgorithm):
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return hmac.digest(key, value, self.digest_method)
+
+
 class _DerivedKeys:
-    """A signer that derives each key once per process: the key depends only on the secret,
-    the salt and the method."""
+    """A signer that derives each key once per process (the key depends only on the secret, the
+    salt and the method) and signs with hmac.digest rather than through an hmac object."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self.algorithm) is HMACAlgorithm:
+            self.algorithm = _OneCallHMAC(self.digest_method)
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
@@ -45,7 +59,16 @@ class _TimestampSigner(_DerivedKeys, TimestampSigner):
 
 
 class _ShortPayloads:
-    """A URL-safe serializer that does not try to compress a payload too short to gain from it."""
+    """A URL-safe serializer that makes its signer once, not on every call (a signer keeps no state
+    between uses), and does not try to compress a payload too short to gain from it."""
+
+    def make_signer(self, salt: str | bytes | None = None):
+        signers = self.__dict__.setdefault("_signers", {})
+        try:
+            return signers[salt]
+        except KeyError:
+            signer = signers[salt] = super().make_signer(salt)
+            return signer
 
     def dump_payload(self, obj) -> bytes:
         payload = Serializer.dump_payload(self, obj)  # the JSON, before the URL-safe mixin compresses it
@@ -60,6 +83,20 @@ class _URLSafeSerializer(_ShortPayloads, URLSafeSerializer):
 
 class _URLSafeTimedSerializer(_ShortPayloads, URLSafeTimedSerializer):
     default_signer = _TimestampSigner
+
+
+_PLAIN_JSON = (str, int, bool, type(None))
+
+
+class SessionSerializer(TaggedJSONSerializer):
+    """Flask's session serializer. A session of plain values (the CSRF token, the signed-in
+    user) skips its tagging, which cost more than signing, and comes out the same as Flask makes it:
+    JSON with sorted keys and no spaces. Anything else (flashed messages are tuples) is tagged."""
+
+    def dumps(self, value: dict) -> str:
+        if all(type(item) in _PLAIN_JSON and not key.startswith(" ") for key, item in value.items()):
+            return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        return super().dumps(value)
 
 
 @lru_cache(maxsize=64)
@@ -80,11 +117,14 @@ def untimed_serializer(secret_key: str | bytes, salt: str) -> URLSafeSerializer:
 def csrf_token() -> str:
     """Flask-WTF's generate_csrf with its serializer made once: the same token, checked by
     Flask-WTF as before. Templates call it as csrf_token()."""
-    config = current_app.config
-    field_name = config["WTF_CSRF_FIELD_NAME"]
-    if field_name not in g:
-        if field_name not in session:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
-        secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        setattr(g, field_name, timed_serializer((secret_key,), "wtf-csrf-token").dumps(session[field_name]))
-    return g.get(field_name)
+    # One context lookup each, where every use of a proxy looks it up again.
+    app, request_globals = current_app._get_current_object(), g._get_current_object()
+    stored = session._get_current_object()
+    field_name = app.config["WTF_CSRF_FIELD_NAME"]
+    if field_name not in request_globals:
+        if field_name not in stored:
+            stored[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+        secret_key = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        setattr(request_globals, field_name,
+                timed_serializer((secret_key,), "wtf-csrf-token").dumps(stored[field_name]))
+    return getattr(request_globals, field_name)

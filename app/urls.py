@@ -9,7 +9,7 @@ such URLs; reading a dict costs a tenth of that.
 """
 from __future__ import annotations
 
-from flask import has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
 _MAX_REMEMBERED = 8192
@@ -38,6 +38,16 @@ def _can_remember(endpoint: str, values: dict) -> bool:
     absolute URLs, `_external` ones depend on the host asked for, and blueprint-relative names
     on the current blueprint."""
     return has_request_context() and not endpoint.startswith(".") and not any(name.startswith("_") for name in values)
+
+
+def external_url(path: str) -> str:
+    """A path from the helpers here as the absolute URL url_for(..., _external=True) would make:
+    on SHOP_URL's address when it is set, else on the one the request came to. Without building
+    the route again, which cost a product page 3% of its time."""
+    config = current_app.config
+    if config["SHOP_URL"]:  # pinned by app.pin_public_address
+        return f"{config['PREFERRED_URL_SCHEME']}://{config['SERVER_NAME']}{path}"
+    return request.host_url.rstrip("/") + path
 
 
 class EndpointUrls(dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from operator import itemgetter
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from app.catalog.models import Product, ProductImage, Variant, VariantDisplay, parse_ingredients
@@ -45,20 +46,33 @@ _PRODUCT_PAGE = select(
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which made building a
 # page's rows five times as slow. The same holds for the card rows (ProductCard, ArticleLink).
 @dataclass(slots=True)
-class VariantChoice(VariantDisplay):
-    """A variant a shopper can pick on the product page, with its prices formatted once."""
+class _VariantRow(VariantDisplay):
+    """A variant as the page's query reads it, for VariantDisplay to word."""
 
-    id: int
-    sku: str
     size: str
     scent: str
     price_minor: int
     compare_at_minor: int | None
-    currency: str
     stock_on_hand: int
     stock_reserved: int
     low_stock_threshold: int
+
+
+@dataclass(slots=True)
+class VariantChoice:
+    """A variant a shopper can pick on the product page, with what the page says of it worked
+    out once: the template and the JSON-LD read each of these more than once."""
+
+    id: int
+    sku: str
+    label: str
+    price_minor: int
+    currency: str
     price: str
+    compare_at: str  # the price before a discount, formatted; "" when there is none
+    is_sold_out: bool
+    stock_label: str
+    stock_state: str
 
 
 @dataclass(slots=True)
@@ -96,9 +110,16 @@ class ProductPage:
 _BY_POSITION = itemgetter("position", "id")
 
 
-def _variant_choice(fields: dict) -> VariantChoice:
-    shown = {name: value for name, value in fields.items() if name != "position"}
-    return VariantChoice(**shown, price=format_money(fields["price_minor"], fields["currency"]))
+def _variant_choice(fields: dict, locale: str) -> VariantChoice:
+    row = _VariantRow(fields["size"], fields["scent"], fields["price_minor"], fields["compare_at_minor"],
+                      fields["stock_on_hand"], fields["stock_reserved"], fields["low_stock_threshold"])
+    currency = fields["currency"]
+    return VariantChoice(
+        id=fields["id"], sku=fields["sku"], label=row.label, price_minor=row.price_minor, currency=currency,
+        price=format_money(row.price_minor, currency, locale),
+        compare_at=format_money(row.compare_at_minor, currency, locale) if row.is_discounted else "",
+        is_sold_out=row.is_sold_out, stock_label=row.stock_label, stock_state=row.stock_state,
+    )
 
 
 def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
@@ -108,12 +129,13 @@ def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
         raise ProductNotFound(f"No product called {slug!r}.")
     product = rows[0]
     groups, notes = parse_ingredients(product.ingredients)
+    locale = current_app.config["SHOP_LOCALE"]
     return ProductPage(
         id=product.id, slug=product.slug, name=product.name, summary=product.summary,
         description_html=product.description_html, directions_html=product.directions_html,
         warnings_html=product.warnings_html, seo_title=product.seo_title,
         seo_description=product.seo_description, ingredient_groups=groups, ingredient_notes=notes,
-        variants=[_variant_choice(fields) for fields in sorted(product.variants, key=_BY_POSITION)],
+        variants=[_variant_choice(fields, locale) for fields in sorted(product.variants, key=_BY_POSITION)],
         images=[PageImage(image["path"], image["alt"], image["width"], image["height"])
                 for image in sorted(product.images, key=_BY_POSITION)],
         articles=article_links_from_json(product.articles),

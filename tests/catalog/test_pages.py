@@ -77,6 +77,12 @@ def test_product_page_has_schema_org_product_json_ld(client):
     assert offers["TMC-CRM-2-UNS"]["priceCurrency"] == "USD"
 
 
+def test_without_a_public_address_canonical_links_use_the_address_asked_for(client):
+    html = client.get("/products/magnesium-relief-cream", base_url="http://127.0.0.1:5000").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://127.0.0.1:5000/products/magnesium-relief-cream">' in html
+    assert _json_ld(html)["url"] == "http://127.0.0.1:5000/products/magnesium-relief-cream"
+
+
 def test_json_ld_cannot_close_its_script_element(client, session):
     product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
     product.seo_description = "Soft </script><script>alert(1)</script> & 'quoted'"

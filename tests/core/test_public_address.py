@@ -46,6 +46,8 @@ def test_canonical_links_and_sitemap_use_the_public_address(app):
     html = page.get_data(as_text=True)
     assert f'<link rel="canonical" href="{SHOP}/products/magnesium-relief-cream">' in html
     assert f'"{SHOP}/static/img/products/' in html  # the JSON-LD's images
+    article = client.get("/learn/how-common-is-back-pain", base_url="http://10.0.0.7:8000").get_data(as_text=True)
+    assert f'<link rel="canonical" href="{SHOP}/learn/how-common-is-back-pain">' in article
     sitemap = client.get("/sitemap.xml", base_url=SHOP).get_data(as_text=True)
     assert f"<loc>{SHOP}/products/magnesium-relief-cream</loc>" in sitemap
 
