@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from app.catalog.images import ImageUrls
     from app.dates import register_date_filters
     from app.money import register_money_filter
     from app.urls import EndpointUrls, SlugUrls, StaticUrls, external_url, template_url_for
@@ -128,7 +129,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_for=template_url_for, urls=EndpointUrls(), static_urls=StaticUrls(),
         product_urls=SlugUrls("catalog.product_detail"), article_urls=SlugUrls("content.article_detail"),
-        page_urls=SlugUrls("content.page"), external_url=external_url,
+        page_urls=SlugUrls("content.page"), image_urls=ImageUrls(), external_url=external_url,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

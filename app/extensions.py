@@ -4,7 +4,7 @@ from functools import partial
 import flask_limiter
 import flask_login
 import flask_wtf.csrf
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_limiter._compat import request_context
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -20,6 +20,11 @@ migrate = Migrate(render_as_batch=True)  # batch mode lets SQLite alter tables
 class CSRFProtect(flask_wtf.csrf.CSRFProtect):
     """Flask-WTF's CSRF check; templates' csrf_token() makes the token with app.signing's
     serializer, which Flask-WTF would build again on every page with a form."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        # Flask-WTF looks up the view's exemptions before it sees that a read needs no check.
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            super().protect(apply_exemptions)
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)

@@ -24,7 +24,7 @@ def template_url_for(endpoint: str, **values) -> str:
         return _remembered[key]
     except KeyError:
         url = url_for(endpoint, **values)
-        if _can_remember(endpoint, values):
+        if _canremember_url(endpoint, values):
             if len(_remembered) >= _MAX_REMEMBERED:  # staff pages' query strings fill it over time
                 _remembered.clear()
             _remembered[key] = url
@@ -33,7 +33,7 @@ def template_url_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
 
 
-def _can_remember(endpoint: str, values: dict) -> bool:
+def _canremember_url(endpoint: str, values: dict) -> bool:
     """Only relative URLs built in a request hold for the process: outside one url_for builds
     absolute URLs, `_external` ones depend on the host asked for, and blueprint-relative names
     on the current blueprint."""
@@ -56,14 +56,14 @@ class EndpointUrls(dict):
     Like the memo above, this holds for a process because the shop is mounted in one place."""
 
     def __missing__(self, endpoint: str) -> str:
-        return _remember(self, endpoint, endpoint)
+        return remember_url(self, endpoint, endpoint)
 
 
 class StaticUrls(dict):
     """The URL of each static file, built the first time a template asks."""
 
     def __missing__(self, filename: str) -> str:
-        return _remember(self, filename, "static", filename=filename)
+        return remember_url(self, filename, "static", filename=filename)
 
 
 class SlugUrls(dict):
@@ -77,15 +77,16 @@ class SlugUrls(dict):
     def __missing__(self, slug: str) -> str:
         if len(self) >= _MAX_REMEMBERED:  # a renamed product or article leaves its old slug here
             self.clear()
-        return _remember(self, slug, self.endpoint, slug=slug)
+        return remember_url(self, slug, self.endpoint, slug=slug)
 
 
-def _remember(urls: dict, key: str, endpoint: str, **values) -> str:
+def remember_url(urls: dict, key: str, endpoint: str, **values) -> str:
+    """url_for(endpoint, **values), kept in urls under key when it holds for the process."""
     try:
         url = url_for(endpoint, **values)
     except BuildError as error:
         # A BuildError is a LookupError, which Jinja would quietly turn into an empty link.
         raise RuntimeError(f"No URL for {key!r}: {error}") from error
-    if _can_remember(endpoint, values):
+    if _canremember_url(endpoint, values):
         urls[key] = url
     return url

@@ -7,6 +7,7 @@ from operator import itemgetter
 from flask import current_app
 from sqlalchemy import bindparam, select
 
+from app.catalog.images import image_url
 from app.catalog.models import Product, ProductImage, Variant, VariantDisplay, parse_ingredients
 from app.catalog.services import CatalogError
 from app.content.cards import ArticleLink, article_links_from_json
@@ -77,7 +78,7 @@ class VariantChoice:
 
 @dataclass(slots=True)
 class PageImage:
-    path: str
+    src: str  # image_url(path), made once: the gallery and the JSON-LD both use it
     alt: str
     width: int
     height: int
@@ -136,7 +137,7 @@ def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
         warnings_html=product.warnings_html, seo_title=product.seo_title,
         seo_description=product.seo_description, ingredient_groups=groups, ingredient_notes=notes,
         variants=[_variant_choice(fields, locale) for fields in sorted(product.variants, key=_BY_POSITION)],
-        images=[PageImage(image["path"], image["alt"], image["width"], image["height"])
+        images=[PageImage(image_url(image["path"]), image["alt"], image["width"], image["height"])
                 for image in sorted(product.images, key=_BY_POSITION)],
         articles=article_links_from_json(product.articles),
     )

@@ -8,7 +8,6 @@ import orjson
 from flask import current_app
 from markupsafe import Markup
 
-from app.catalog.images import image_url
 from app.catalog.product_page import ProductPage
 from app.money import to_major
 
@@ -42,7 +41,7 @@ def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
         "name": product.name,
         "description": product.seo_description or product.summary,
         "brand": {"@type": "Brand", "name": current_app.config["SHOP_NAME"]},
-        "image": [origin + image_url(image.path) for image in product.images],
+        "image": [origin + image.src for image in product.images],
         "url": page_url,
         "offers": offers,
     }
