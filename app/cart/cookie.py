@@ -19,16 +19,19 @@ def new_cart_token() -> str:
 
 def read_cart_token() -> str | None:
     """The token from this request's cart cookie, or None if absent or tampered with."""
-    if "cart_token" not in g:
-        raw = request.cookies.get(current_app.config["CART_COOKIE_NAME"])
+    request_globals = g._get_current_object()  # each use of the proxy would look it up again
+    if "cart_token" not in request_globals:
+        cookies, name = request.cookies, current_app.config["CART_COOKIE_NAME"]
+        # Not cookies.get(): a MultiDict raises and catches an HTTP exception for a missing key.
+        raw = cookies[name] if name in cookies else None
         token = None
         if raw:
             try:
                 token = _serializer().loads(raw)
             except BadSignature:
                 token = None
-        g.cart_token = token if isinstance(token, str) else None
-    return g.cart_token
+        request_globals.cart_token = token if isinstance(token, str) else None
+    return request_globals.cart_token
 
 
 def signed_cart_token(token: str) -> str:
