@@ -5,7 +5,6 @@ import os
 import secrets
 from pathlib import Path
 
-import orjson
 from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,8 +42,7 @@ class Config:
     )
     # Connections are recycled rather than pinged before each request: a ping is one more round
     # trip on every page, and a connection the server dropped fails one request, then reconnects.
-    # JSON columns are read with orjson: storefront pages read lists as JSON (app.db.json_rows).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800, "json_deserializer": orjson.loads}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
     if SQLALCHEMY_DATABASE_URI.startswith("postgresql") and not _env_bool("DATABASE_PREPARED_STATEMENTS", True):
         # psycopg prepares a query after five runs on a connection; a pooler that hands each
         # transaction a different server connection (PgBouncer before 1.21 in transaction mode) cannot follow.

@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, Executable, MetaData, Row, Select, String, event, select
+import orjson
+from sqlalchemy import Connection, DateTime, Engine, Executable, MetaData, Row, Select, String, Text, event, select
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
@@ -68,6 +69,17 @@ def read_rows(source: Reader, statement: Executable, params: dict | None = None)
     return connection.execute(statement, params).all()
 
 
+class _JSONArray(TypeDecorator):
+    """A json_rows array, read with orjson where the driver hands over text (SQLite; psycopg
+    parses JSON itself). orjson reads integers, strings and null as the standard library does."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return orjson.loads(value) if isinstance(value, str) else value
+
+
 class json_rows(FunctionElement):
     """An aggregate: the rows it runs over as a JSON array of objects keyed by column name.
 
@@ -81,7 +93,7 @@ class json_rows(FunctionElement):
     the first three.
     """
 
-    type = JSON()
+    type = _JSONArray()
     inherit_cache = True
     name = "json_rows"
 

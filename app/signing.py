@@ -94,7 +94,8 @@ class SessionSerializer(TaggedJSONSerializer):
     JSON with sorted keys and no spaces. Anything else (flashed messages are tuples) is tagged."""
 
     def dumps(self, value: dict) -> str:
-        if all(type(item) in _PLAIN_JSON and not key.startswith(" ") for key, item in value.items()):
+        if all(type(item) in _PLAIN_JSON and type(key) is str and not key.startswith(" ")
+               for key, item in value.items()):
             return json.dumps(value, separators=(",", ":"), sort_keys=True)
         return super().dumps(value)
 
