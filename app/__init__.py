@@ -55,6 +55,8 @@ class Shop(Flask):
                 self._sync_functions.clear()
             wrapped = self._sync_functions[func] = super().ensure_sync(func)
             return wrapped
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
 
 
 _MAX_SYNC_FUNCTIONS = 1024
@@ -72,7 +74,10 @@ def pin_public_address(app: Flask) -> None:
     if (address.scheme not in _DEFAULT_PORTS or not address.hostname or ":" in address.hostname
             or address.username or address.path not in ("", "/") or address.query or address.fragment):
         raise RuntimeError(f"SHOP_URL must look like https://shop.example.com, not {app.config['SHOP_URL']!r}")
-    host = address.hostname
+    try:
+        host = address.hostname.encode("idna").decode("ascii")  # as url_for writes it
+    except UnicodeError:
+        raise RuntimeError(f"SHOP_URL has a host name that cannot be a domain: {app.config['SHOP_URL']!r}") from None
     keeps_port = address.port and address.port != _DEFAULT_PORTS[address.scheme]
     app.config["SERVER_NAME"] = f"{host}:{address.port}" if keeps_port else host
     app.config["PREFERRED_URL_SCHEME"] = address.scheme

@@ -65,6 +65,8 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "strong"
+
+
 class Limiter(flask_limiter.Limiter):
     """Flask-Limiter (pinned in requirements.txt: this finds its hooks on the app), without the
     work it does on every request for limits the shop does not set.

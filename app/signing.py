@@ -22,7 +22,8 @@ from itsdangerous.serializer import Serializer
 from itsdangerous.signer import HMACAlgorithm
 
 _derived_keys: dict[tuple, bytes] = {}
-# Below this, zlib never makes the JSON shorter, so itsdangerous' attempt is wasted.
+# A payload this short seldom compresses (the shop's tokens and sessions never did), so
+# itsdangerous' attempt is skipped; readers accept either form.
 _WORTH_COMPRESSING = 128
 
 
@@ -125,7 +126,7 @@ def csrf_token() -> str:
     if field_name not in request_globals:
         if field_name not in stored:
             stored[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
-        secret_key = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        secret_key = app.config.get("WTF_CSRF_SECRET_KEY", app.secret_key)  # as Flask-WTF reads it
         setattr(request_globals, field_name,
                 timed_serializer((secret_key,), "wtf-csrf-token").dumps(stored[field_name]))
     return getattr(request_globals, field_name)

@@ -24,7 +24,7 @@ def template_url_for(endpoint: str, **values) -> str:
         return _remembered[key]
     except KeyError:
         url = url_for(endpoint, **values)
-        if _canremember_url(endpoint, values):
+        if _can_remember(endpoint, values):
             if len(_remembered) >= _MAX_REMEMBERED:  # staff pages' query strings fill it over time
                 _remembered.clear()
             _remembered[key] = url
@@ -33,7 +33,7 @@ def template_url_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
 
 
-def _canremember_url(endpoint: str, values: dict) -> bool:
+def _can_remember(endpoint: str, values: dict) -> bool:
     """Only relative URLs built in a request hold for the process: outside one url_for builds
     absolute URLs, `_external` ones depend on the host asked for, and blueprint-relative names
     on the current blueprint."""
@@ -87,6 +87,6 @@ def remember_url(urls: dict, key: str, endpoint: str, **values) -> str:
     except BuildError as error:
         # A BuildError is a LookupError, which Jinja would quietly turn into an empty link.
         raise RuntimeError(f"No URL for {key!r}: {error}") from error
-    if _canremember_url(endpoint, values):
+    if _can_remember(endpoint, values):
         urls[key] = url
     return url

@@ -61,8 +61,15 @@ def test_the_public_address_is_read_with_its_port_only_when_needed(shop_url, ser
     assert app.test_client().get("/robots.txt", base_url=shop_url.rstrip("/")).status_code == 200
 
 
+def test_an_international_domain_is_written_as_url_for_writes_it():
+    app = create_app(make_config(SHOP_URL="https://bücher.example"))
+    html = app.test_client().get("/products/magnesium-relief-cream",
+                                 base_url="https://xn--bcher-kva.example").get_data(as_text=True)
+    assert '<link rel="canonical" href="https://xn--bcher-kva.example/products/magnesium-relief-cream">' in html
+
+
 @pytest.mark.parametrize("shop_url", ["shop.example", "https://shop.example/shop", "ftp://shop.example",
-                                      "https://[::1]:8443"])
+                                      "https://[::1]:8443", "https://" + "a" * 64 + ".example"])
 def test_a_public_address_that_is_not_one_is_refused(shop_url):
     with pytest.raises(RuntimeError, match="SHOP_URL"):
         create_app(make_config(SHOP_URL=shop_url))
