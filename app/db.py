@@ -70,14 +70,15 @@ def read_rows(source: Reader, statement: Executable, params: dict | None = None)
 
 
 class _JSONArray(TypeDecorator):
-    """A json_rows array, read with orjson where the driver hands over text (SQLite; psycopg
-    parses JSON itself). orjson reads integers, strings and null as the standard library does."""
+    """A json_rows array, sent as text and read with orjson, which reads integers, strings and
+    null as the standard library does, several times faster. (psycopg would parse a json value
+    itself, with the standard library: the PostgreSQL form below casts it to text.)"""
 
     impl = Text
     cache_ok = True
 
     def process_result_value(self, value, dialect):
-        return orjson.loads(value) if isinstance(value, str) else value
+        return None if value is None else orjson.loads(value)
 
 
 class json_rows(FunctionElement):
@@ -124,7 +125,7 @@ def _json_rows_elsewhere(element: json_rows, compiler, **kw) -> str:
 @compiles(json_rows, "postgresql")
 def _json_rows_postgresql(element: json_rows, compiler, **kw) -> str:
     # json_agg over no rows is NULL, not an empty array.
-    return f"coalesce(json_agg(json_build_object({_json_pairs(element, compiler, **kw)})), '[]')"
+    return f"coalesce(json_agg(json_build_object({_json_pairs(element, compiler, **kw)})), '[]')::text"
 
 
 def json_list(statement: Select) -> ScalarSelect:
