@@ -2,10 +2,10 @@
 
 Templates write a URL that takes no arguments as `urls['cart.view']`, a static file's as
 `static_urls['css/site.css']`, a product's, article's or information page's by slug as
-`product_urls[card.slug]`, `article_urls[...]` or `page_urls['shipping']`, and any other with
-`url_for`. A call from a template costs
-Jinja about a microsecond before the memo below is reached, and the layout alone has seventeen
-such URLs; reading a dict costs a tenth of that.
+`product_urls[card.slug]`, `article_urls[...]` or `page_urls['shipping']`, an image's as
+`image_urls[path]` (app.catalog.images), and any other with `url_for`. A call from a template
+costs Jinja about a microsecond before the memo below is reached, and the layout alone has
+seventeen such URLs; reading a dict costs a tenth of that.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
 _MAX_REMEMBERED = 8192
+_MAX_REMEMBERED_PER_DICT = 4096  # a renamed product or replaced image leaves its old key behind
 _remembered: dict[tuple, str] = {}
 
 
@@ -75,8 +76,6 @@ class SlugUrls(dict):
         self.endpoint = endpoint
 
     def __missing__(self, slug: str) -> str:
-        if len(self) >= _MAX_REMEMBERED:  # a renamed product or article leaves its old slug here
-            self.clear()
         return remember_url(self, slug, self.endpoint, slug=slug)
 
 
@@ -88,5 +87,7 @@ def remember_url(urls: dict, key: str, endpoint: str, **values) -> str:
         # A BuildError is a LookupError, which Jinja would quietly turn into an empty link.
         raise RuntimeError(f"No URL for {key!r}: {error}") from error
     if _can_remember(endpoint, values):
+        if len(urls) >= _MAX_REMEMBERED_PER_DICT:
+            urls.clear()
         urls[key] = url
     return url

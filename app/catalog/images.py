@@ -78,10 +78,5 @@ class ImageUrls(dict):
     a call from a template costs ten times a dict read (see app.urls)."""
 
     def __missing__(self, path: str) -> str:
-        if len(self) >= _MAX_REMEMBERED_IMAGES:  # replaced images leave their old paths here
-            self.clear()
         endpoint, filename = _endpoint(path)
         return remember_url(self, path, endpoint, filename=filename)
-
-
-_MAX_REMEMBERED_IMAGES = 4096
