@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.sessions import CookieSessionInterface
+from app.templating import ShopEnvironment
 from config import Config, config_from_environment
 
 
@@ -35,6 +36,8 @@ class Shop(Flask):
 
     Flask takes the scheme from the request, and behind a TLS-terminating proxy that does not
     say so (TRUSTED_PROXY_COUNT unset) reset links and Stripe's return pages came out as http."""
+
+    jinja_environment = ShopEnvironment
 
     def url_for(self, endpoint: str, *, _scheme: str | None = None, _external: bool | None = None, **values):
         if _external and _scheme is None and self.config["SHOP_URL"]:
