@@ -96,7 +96,7 @@ class VariantDisplay:
 
     @property
     def label(self) -> str:
-        return f"{self.size} · {self.scent}"
+        return f"{self.size} / {self.scent}"
 
     @property
     def stock_available(self) -> int:

@@ -37,7 +37,7 @@ def test_add_to_cart_creates_a_cart_and_shows_it(client, session, csrf_token):
     assert "HttpOnly" in response.headers["Set-Cookie"]
     html = client.get("/cart").get_data(as_text=True)
     assert "Magnesium Body Cream" in html
-    assert "4 oz · Unscented" in html
+    assert "4 oz / Unscented" in html
     assert re.search(r'id="cart-subtotal">\$52\.00<', html)
     assert re.search(r'class="cart-count"[^>]*>2<', html)
     assert cart_lines(session) == {"TMC-CRM-4-UNS": 2}
@@ -204,7 +204,7 @@ def test_the_cart_survives_a_restart(client, session, csrf_token, migrated_datab
     browser_after_restart.set_cookie("cart", client.get_cookie("cart").value)
     html = browser_after_restart.get("/cart").get_data(as_text=True)
     assert re.search(r'class="cart-count"[^>]*>3<', html)
-    assert "4 oz · Unscented" in html
+    assert "4 oz / Unscented" in html
 
 
 def test_price_and_stock_changes_since_adding_are_shown(client, session, csrf_token):

@@ -1,5 +1,6 @@
 """Learn articles and information pages: content, sources, disclaimer, links, sanitising."""
 import re
+from html import unescape
 from datetime import date
 
 import pytest
@@ -98,3 +99,20 @@ def test_source_links_must_be_web_addresses(session):
             session, slug="bad-source", title="T", summary="S", body_markdown="x",
             sources=[{"title": "Evil", "url": "javascript:alert(1)"}], reviewed_on=date(2026, 1, 1),
         )
+
+
+def test_staff_markdown_is_stored_as_ascii_html_that_reads_as_written(client, session):
+    save_article(
+        session,
+        slug="typography-check",
+        title="Typography",
+        summary="Check",
+        body_markdown='Magnesium "chloride" -- it\'s 25 °C in a café.',
+        sources=[{"title": "A", "url": "https://example.org"}],
+        reviewed_on=date(2026, 11, 1),
+    )
+    session.commit()
+    html = client.get("/learn/typography-check").get_data(as_text=True)
+    body = re.search(r'<div class="prose">(.*?)</div>', html, re.S).group(1)
+    assert body.isascii()
+    assert "<p>Magnesium \"chloride\" -- it's 25 °C in a café.</p>" in unescape(body)

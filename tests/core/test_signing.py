@@ -24,7 +24,7 @@ def test_the_pages_token_and_cookies_read_with_the_stock_serializers(app, client
 
     other_browser = app.test_client()
     other_browser.set_cookie("cart", stock_cart_serializer.dumps(cart_token))
-    assert "2 oz · Unscented" in other_browser.get("/cart").get_data(as_text=True)
+    assert "2 oz / Unscented" in other_browser.get("/cart").get_data(as_text=True)
 
 
 def test_a_session_and_token_signed_by_flask_wtf_itself_are_accepted(app, client, session):

@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 
 PRODUCT_PATH = "/products/magnesium-relief-cream"
 PRODUCT_NAME = "Magnesium Body Cream"
-VARIANT = "4 oz · Lavender"  # $26.00, discounted from $29.00; the default variant is $16.00
+VARIANT = "4 oz / Lavender"  # $26.00, discounted from $29.00; the default variant is $16.00
 
 PAGES = {
     "home": "/",
