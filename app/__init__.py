@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.http import ShopRequest, ShopResponse
 from app.sessions import CookieSessionInterface
 from app.templating import ShopEnvironment
 from config import Config, config_from_environment
@@ -38,6 +39,8 @@ class Shop(Flask):
     say so (TRUSTED_PROXY_COUNT unset) reset links and Stripe's return pages came out as http."""
 
     jinja_environment = ShopEnvironment
+    request_class = ShopRequest
+    response_class = ShopResponse
 
     def url_for(self, endpoint: str, *, _scheme: str | None = None, _external: bool | None = None, **values):
         if _external and _scheme is None and self.config["SHOP_URL"]:

@@ -97,7 +97,8 @@ def _after_a_limit(hook):
     """The hook, run only in a request where a limit was checked (which makes the limiter's context)."""
 
     def run_if_limited(value):
-        if hasattr(request_context(), "_limiter_request_context"):
+        # On the context itself: through its proxy a missing attribute raises in Python.
+        if hasattr(request_context()._get_current_object(), "_limiter_request_context"):
             return hook(value)
         return value
 

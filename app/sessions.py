@@ -23,8 +23,6 @@ class CookieSessionInterface(SecureCookieSessionInterface):
                                 (("key_derivation", self.key_derivation), ("digest_method", self.digest_method)))
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        # `in` first: a MultiDict's get() raises and catches a costly KeyError for a missing key.
-        cookies, name = request.cookies, self.get_cookie_name(app)
-        if app.secret_key and not (name in cookies and cookies[name]):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)

@@ -21,9 +21,7 @@ def read_cart_token() -> str | None:
     """The token from this request's cart cookie, or None if absent or tampered with."""
     request_globals = g._get_current_object()  # each use of the proxy would look it up again
     if "cart_token" not in request_globals:
-        cookies, name = request.cookies, current_app.config["CART_COOKIE_NAME"]
-        # Not cookies.get(): a MultiDict raises and catches an HTTP exception for a missing key.
-        raw = cookies[name] if name in cookies else None
+        raw = request.cookies.get(current_app.config["CART_COOKIE_NAME"])
         token = None
         if raw:
             try:
