@@ -22,7 +22,7 @@ from typing import Any
 from flask.templating import Environment
 from jinja2 import Template
 from jinja2.runtime import new_context
-from markupsafe import _escape_inner, escape  # _escape_inner: markupsafe's own C escaping; pinned
+from markupsafe import Markup, _escape_inner, escape  # _escape_inner: markupsafe's own C escaping; pinned
 
 
 def escape_output(value: Any) -> str:
@@ -32,6 +32,8 @@ def escape_output(value: Any) -> str:
         return escaped if escaped.isascii() else ascii_html(escaped)
     if kind is int:
         return str(value)
+    if kind is Markup:  # safe already; markupsafe would copy it into a new Markup
+        return value
     return escape(value)
 
 
