@@ -82,51 +82,25 @@ class ProductImage(Base):
     product: Mapped[Product] = relationship(back_populates="images")
 
 
-class VariantDisplay:
-    """What shoppers are told about a variant: shared by the model and the product page's rows."""
-
-    __slots__ = ()
-    size: str
-    scent: str
-    price_minor: int
-    compare_at_minor: int | None
-    stock_on_hand: int
-    stock_reserved: int
-    low_stock_threshold: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.size} / {self.scent}"
-
-    @property
-    def stock_available(self) -> int:
-        return self.stock_on_hand - self.stock_reserved
-
-    @property
-    def is_sold_out(self) -> bool:
-        return self.stock_available <= 0
-
-    @property
-    def is_low_stock(self) -> bool:
-        return 0 < self.stock_available <= self.low_stock_threshold
-
-    @property
-    def stock_label(self) -> str:
-        if self.is_sold_out:
-            return "Sold out"
-        return f"Only {self.stock_available} left" if self.is_low_stock else "In stock"
-
-    @property
-    def stock_state(self) -> str:
-        """soldout, low or instock: the storefront's badge style."""
-        return "soldout" if self.is_sold_out else "low" if self.is_low_stock else "instock"
-
-    @property
-    def is_discounted(self) -> bool:
-        return bool(self.compare_at_minor and self.compare_at_minor > self.price_minor)
+def variant_label(size: str, scent: str) -> str:
+    return f"{size} / {scent}"
 
 
-class Variant(VariantDisplay, TimestampMixin, Base):
+def stock_status(available: int, low_stock_threshold: int) -> tuple[str, str]:
+    """What shoppers are told of a variant's stock: its label, and its badge style (soldout, low
+    or instock)."""
+    if available <= 0:
+        return "Sold out", "soldout"
+    if available <= low_stock_threshold:
+        return f"Only {available} left", "low"
+    return "In stock", "instock"
+
+
+def is_discounted(price_minor: int, compare_at_minor: int | None) -> bool:
+    return bool(compare_at_minor and compare_at_minor > price_minor)
+
+
+class Variant(TimestampMixin, Base):
     __tablename__ = "variants"
     __table_args__ = (
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
@@ -156,6 +130,34 @@ class Variant(VariantDisplay, TimestampMixin, Base):
     @property
     def is_listed(self) -> bool:
         return self.is_active and self.product.is_active
+
+    @property
+    def label(self) -> str:
+        return variant_label(self.size, self.scent)
+
+    @property
+    def stock_available(self) -> int:
+        return self.stock_on_hand - self.stock_reserved
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.stock_available <= 0
+
+    @property
+    def is_low_stock(self) -> bool:
+        return 0 < self.stock_available <= self.low_stock_threshold
+
+    @property
+    def stock_label(self) -> str:
+        return stock_status(self.stock_available, self.low_stock_threshold)[0]
+
+    @property
+    def stock_state(self) -> str:
+        return stock_status(self.stock_available, self.low_stock_threshold)[1]
+
+    @property
+    def is_discounted(self) -> bool:
+        return is_discounted(self.price_minor, self.compare_at_minor)
 
 
 class StockReason(enum.Enum):

@@ -8,7 +8,9 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from app.catalog.images import image_url
-from app.catalog.models import Product, ProductImage, Variant, VariantDisplay, parse_ingredients
+from app.catalog.models import (
+    Product, ProductImage, Variant, is_discounted, parse_ingredients, stock_status, variant_label,
+)
 from app.catalog.services import CatalogError
 from app.content.cards import ArticleLink, article_links_from_json
 from app.content.models import Article, article_products
@@ -46,19 +48,6 @@ _PRODUCT_PAGE = select(
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which made building a
 # page's rows five times as slow. The same holds for the card rows (ProductCard, ArticleLink).
-@dataclass(slots=True)
-class _VariantRow(VariantDisplay):
-    """A variant as the page's query reads it, for VariantDisplay to word."""
-
-    size: str
-    scent: str
-    price_minor: int
-    compare_at_minor: int | None
-    stock_on_hand: int
-    stock_reserved: int
-    low_stock_threshold: int
-
-
 @dataclass(slots=True)
 class VariantChoice:
     """A variant a shopper can pick on the product page, with what the page says of it worked
@@ -112,14 +101,15 @@ _BY_POSITION = itemgetter("position", "id")
 
 
 def _variant_choice(fields: dict, locale: str) -> VariantChoice:
-    row = _VariantRow(fields["size"], fields["scent"], fields["price_minor"], fields["compare_at_minor"],
-                      fields["stock_on_hand"], fields["stock_reserved"], fields["low_stock_threshold"])
-    currency = fields["currency"]
+    price_minor, compare_at_minor, currency = fields["price_minor"], fields["compare_at_minor"], fields["currency"]
+    available = fields["stock_on_hand"] - fields["stock_reserved"]
+    stock_label, stock_state = stock_status(available, fields["low_stock_threshold"])
     return VariantChoice(
-        id=fields["id"], sku=fields["sku"], label=row.label, price_minor=row.price_minor, currency=currency,
-        price=format_money(row.price_minor, currency, locale),
-        compare_at=format_money(row.compare_at_minor, currency, locale) if row.is_discounted else "",
-        is_sold_out=row.is_sold_out, stock_label=row.stock_label, stock_state=row.stock_state,
+        id=fields["id"], sku=fields["sku"], label=variant_label(fields["size"], fields["scent"]),
+        price_minor=price_minor, currency=currency, price=format_money(price_minor, currency, locale),
+        compare_at=(format_money(compare_at_minor, currency, locale)
+                    if is_discounted(price_minor, compare_at_minor) else ""),
+        is_sold_out=available <= 0, stock_label=stock_label, stock_state=stock_state,
     )
 
 
