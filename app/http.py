@@ -4,17 +4,12 @@ every request.
 werkzeug answers a lookup of a missing query value, cookie or header by raising and catching a
 BadRequestKeyError, which costs about 8,700 CPU instructions each time: a page asked for a
 missing `?variant=`, for the absent session cookie of a first visit, and twice for a missing
-response header, on every request. And it checks the Host header against the trusted hosts by
-IDNA-encoding each of them again on every request.
+response header, on every request.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Request, Response
 from werkzeug.datastructures import Headers, ImmutableMultiDict
-from werkzeug.sansio.utils import get_host
-from werkzeug.utils import cached_property
 
 
 class RequestValues(ImmutableMultiDict):
@@ -29,18 +24,6 @@ class RequestValues(ImmutableMultiDict):
 class ShopRequest(Request):
     parameter_storage_class = RequestValues
     dict_storage_class = RequestValues
-
-    @cached_property
-    def host(self) -> str:
-        trusted = self.trusted_hosts
-        return _checked_host(self.scheme, self.headers.get("host"), self.server,
-                             None if trusted is None else tuple(trusted))
-
-
-@lru_cache(maxsize=256)  # a few hosts serve a shop; an unknown one only evicts, or raises uncached
-def _checked_host(scheme: str, host_header: str | None, server: tuple | None,
-                  trusted_hosts: tuple[str, ...] | None) -> str:
-    return get_host(scheme, host_header, server, trusted_hosts)
 
 
 class ResponseHeaders(Headers):
