@@ -55,3 +55,12 @@ def test_a_long_session_still_round_trips(app, client, session):
     assert cookie.startswith(".")  # itsdangerous' mark of a compressed payload
     assert _stock_session_serializer(app).loads(cookie)["_flashes"]
     assert "whole number" in client.get("/cart").get_data(as_text=True)
+
+
+def test_a_permanent_session_keeps_its_lifetime(client):
+    """app/sessions.py writes only a plain session's cookie itself; Flask writes this one."""
+    with client.session_transaction() as stored:
+        stored["note"] = "kept"
+        stored.permanent = True
+    [header] = client.get("/products/magnesium-relief-cream").headers.getlist("Set-Cookie")
+    assert "Expires=" in header
