@@ -97,8 +97,19 @@ class SessionSerializer(TaggedJSONSerializer):
     def dumps(self, value: dict) -> str:
         if all(type(item) in _PLAIN_JSON and type(key) is str and not key.startswith(" ")
                for key, item in value.items()):
-            return json.dumps(value, separators=(",", ":"), sort_keys=True)
+            return _SORTED_COMPACT_JSON(value)
         return super().dumps(value)
+
+
+# Encoders made once: json.dumps given any option builds a new encoder on every call.
+_SORTED_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+
+
+class _CompactJSON:
+    """itsdangerous' default serializer for URL-safe values, with its encoder made once."""
+
+    dumps = staticmethod(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode)
+    loads = staticmethod(json.loads)
 
 
 @lru_cache(maxsize=64)
@@ -106,14 +117,14 @@ def timed_serializer(secret_keys: tuple[str | bytes, ...], salt: str, serializer
                      signer_kwargs: tuple[tuple[str, object], ...] = ()) -> URLSafeTimedSerializer:
     """URLSafeTimedSerializer(list(secret_keys), salt, ...), made once. Keys oldest first, as
     itsdangerous signs with the last; serializer None means JSON."""
-    return _URLSafeTimedSerializer(list(secret_keys), salt=salt, serializer=serializer,
+    return _URLSafeTimedSerializer(list(secret_keys), salt=salt, serializer=serializer or _CompactJSON,
                                    signer_kwargs=dict(signer_kwargs))
 
 
 @lru_cache(maxsize=64)
 def untimed_serializer(secret_key: str | bytes, salt: str) -> URLSafeSerializer:
     """URLSafeSerializer(secret_key, salt), made once."""
-    return _URLSafeSerializer(secret_key, salt=salt)
+    return _URLSafeSerializer(secret_key, salt=salt, serializer=_CompactJSON)
 
 
 def csrf_token() -> str:
