@@ -13,7 +13,9 @@ article_products = Table(
     "article_products",
     Base.metadata,
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
-    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    # Indexed on its own too: the primary key leads with article_id, and a product page looks up
+    # its articles by product_id.
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
