@@ -33,7 +33,9 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def choose_variant(page: Page, label: str) -> None:
     """Click the variant's visible label text, as a shopper would, not the small radio."""
     page.get_by_text(label, exact=True).click()
-    expect(page.get_by_role("radio", name=re.compile(f"^{re.escape(label)}"))).to_be_checked()
+    # "/" escaped too: Playwright sends the pattern to the browser as a /.../ literal.
+    pattern = re.escape(label).replace("/", r"\/")
+    expect(page.get_by_role("radio", name=re.compile(f"^{pattern}"))).to_be_checked()
 
 
 def add_to_cart(page: Page, quantity: int) -> None:
