@@ -75,19 +75,19 @@ def test_footer_pages_exist_and_are_linked_from_every_page(client, slug):
     assert f'href="/pages/{slug}"' in client.get("/").get_data(as_text=True)
 
 
-def test_staff_markdown_is_sanitised(client, session):
-    save_article(
-        session,
-        slug="xss-check",
-        title="Check",
-        summary="Check",
-        body_markdown="<script>alert(1)</script>\n\n[click](javascript:alert(1))\n\n<img src=x onerror=alert(1)>",
-        sources=[{"title": "A", "url": "https://example.org"}, {"title": "B"}],
-        reviewed_on=date(2026, 11, 1),
-    )
+def _article_body(client, session, slug: str, body_markdown: str) -> str:
+    """The rendered body of an article staff saved with this Markdown, as its page shows it."""
+    save_article(session, slug=slug, title="Check", summary="Check", body_markdown=body_markdown,
+                 sources=[{"title": "A", "url": "https://example.org"}, {"title": "B"}],
+                 reviewed_on=date(2026, 11, 1))
     session.commit()
-    html = client.get("/learn/xss-check").get_data(as_text=True)
-    body = re.search(r'<div class="prose">(.*?)</div>', html, re.S).group(1)
+    html = client.get(f"/learn/{slug}").get_data(as_text=True)
+    return re.search(r'<div class="prose">(.*?)</div>', html, re.S).group(1)
+
+
+def test_staff_markdown_is_sanitised(client, session):
+    body = _article_body(client, session, "xss-check",
+                         "<script>alert(1)</script>\n\n[click](javascript:alert(1))\n\n<img src=x onerror=alert(1)>")
     assert "<script" not in body and "<img" not in body
     assert "javascript:" not in body.replace("[click](javascript:alert(1))", "")
     assert "&lt;script&gt;" in body  # shown as text, not run
@@ -102,17 +102,6 @@ def test_source_links_must_be_web_addresses(session):
 
 
 def test_staff_markdown_is_stored_as_ascii_html_that_reads_as_written(client, session):
-    save_article(
-        session,
-        slug="typography-check",
-        title="Typography",
-        summary="Check",
-        body_markdown='Magnesium "chloride" -- it\'s 25 °C in a café.',
-        sources=[{"title": "A", "url": "https://example.org"}],
-        reviewed_on=date(2026, 11, 1),
-    )
-    session.commit()
-    html = client.get("/learn/typography-check").get_data(as_text=True)
-    body = re.search(r'<div class="prose">(.*?)</div>', html, re.S).group(1)
+    body = _article_body(client, session, "typography-check", 'Magnesium "chloride" -- it\'s 25 °C in a café.')
     assert body.isascii()
     assert "<p>Magnesium \"chloride\" -- it's 25 °C in a café.</p>" in unescape(body)
