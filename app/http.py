@@ -12,13 +12,18 @@ from flask import Request, Response
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 
-class RequestValues(ImmutableMultiDict):
-    """Query values, form values and cookies; get() asks `in` (a dict lookup) before werkzeug's."""
+class _GetWithoutRaising:
+    """get() that asks `in` first, so a missing key returns the default without werkzeug's
+    raised-and-caught exception."""
 
     def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's name)
         if key not in self:
             return default
-        return super().get(key, default, type)
+        return super().get(key, default, type)  # type: ignore[misc]
+
+
+class RequestValues(_GetWithoutRaising, ImmutableMultiDict):
+    """Query values, form values and cookies (`in` is a dict lookup)."""
 
 
 class ShopRequest(Request):
@@ -26,17 +31,12 @@ class ShopRequest(Request):
     dict_storage_class = RequestValues
 
 
-class ResponseHeaders(Headers):
-    """Response headers whose `in` and get() look through the few headers a response has."""
+class ResponseHeaders(_GetWithoutRaising, Headers):
+    """Response headers whose `in` looks through the few headers a response has."""
 
     def __contains__(self, key) -> bool:
         name = key.lower()
         return any(existing.lower() == name for existing, _value in self)
-
-    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's name)
-        if key not in self:
-            return default
-        return super().get(key, default, type)
 
 
 class ShopResponse(Response):
