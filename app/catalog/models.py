@@ -143,22 +143,6 @@ class Variant(TimestampMixin, Base):
     def is_sold_out(self) -> bool:
         return self.stock_available <= 0
 
-    @property
-    def is_low_stock(self) -> bool:
-        return 0 < self.stock_available <= self.low_stock_threshold
-
-    @property
-    def stock_label(self) -> str:
-        return stock_status(self.stock_available, self.low_stock_threshold)[0]
-
-    @property
-    def stock_state(self) -> str:
-        return stock_status(self.stock_available, self.low_stock_threshold)[1]
-
-    @property
-    def is_discounted(self) -> bool:
-        return is_discounted(self.price_minor, self.compare_at_minor)
-
 
 class StockReason(enum.Enum):
     received = "received"
