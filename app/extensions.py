@@ -51,6 +51,14 @@ class LoginManager(flask_login.LoginManager):
             return self._update_request_context_with_user()
         return super()._load_user()
 
+    def _session_protection_failed(self):
+        # Only a session that holds a sign-in has anything to protect. A guest's holds just its
+        # CSRF token, which "strong" protection took for a stolen sign-in on every page: each
+        # answer rewrote the session and deleted the remember-me cookie.
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
     def _load_user_from_remember_cookie(self, cookie):
         user = super()._load_user_from_remember_cookie(cookie)
         if user is not None:

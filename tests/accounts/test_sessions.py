@@ -1,4 +1,7 @@
 """Staying signed in: remember-me after the browser closes, and session protection."""
+import re
+
+from tests.cart.test_cart import add, variant_by_sku
 from tests.conftest import csrf_token_from
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
@@ -40,3 +43,21 @@ def test_a_visitor_without_cookies_is_asked_to_sign_in(client):
     assert response.status_code == 302
     assert "/account/sign-in" in response.headers["Location"]
     assert "Sign in" in client.get("/products").get_data(as_text=True)
+
+
+def test_a_guest_session_is_left_alone_from_page_to_page(client, session):
+    """A guest's session holds only the CSRF token of the first form they saw: nothing to
+    rewrite, and no remember-me cookie to delete, on the pages after it."""
+    product_page = client.get("/products/magnesium-relief-cream", headers=BROWSER)
+    assert "session=" in product_page.headers["Set-Cookie"]
+    token = csrf_token_from(product_page.get_data(as_text=True))
+
+    for path in ("/products", "/learn", "/products/magnesium-relief-cream", "/cart"):
+        response = client.get(path, headers=BROWSER)
+        assert response.status_code == 200
+        assert response.headers.getlist("Set-Cookie") == [], path
+
+    # The token from the first page still adds to the cart.
+    added = add(client, token, variant_by_sku(session, "TMC-CRM-4-UNS").id, "1")
+    assert added.status_code in (302, 303)
+    assert re.search(r'class="cart-count"[^>]*>1<', client.get("/cart", headers=BROWSER).get_data(as_text=True))
