@@ -95,7 +95,9 @@ def register_extensions(app: Flask) -> None:
     from app.accounts.services import load_user
     from app.db import configure_sqlite
     from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.storefront import reads_bind
 
+    app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}), **reads_bind(app.config)}
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

@@ -134,18 +134,6 @@ def json_list(statement: Select) -> ScalarSelect:
     return select(json_rows(*rows.c)).scalar_subquery()
 
 
-# Connection options for pages that only read (see app/storefront.py). On PostgreSQL, autocommit;
-# on SQLite, SQLAlchemy's AUTOCOMMIT would undo configure_sqlite when the connection goes back to
-# the pool, so the begin hook below is told to leave BEGIN out instead.
-NO_TRANSACTION_OPTION = "reads_without_transaction"
-
-
-def read_only_options(dialect_name: str) -> dict:
-    if dialect_name == "sqlite":
-        return {NO_TRANSACTION_OPTION: True}
-    return {"isolation_level": "AUTOCOMMIT"}
-
-
 def configure_sqlite(engine: Engine) -> None:
     """Make SQLite check foreign keys and run real transactions (savepoints included).
 
@@ -164,5 +152,4 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if not connection.get_execution_options().get(NO_TRANSACTION_OPTION):
-            connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN")

@@ -37,6 +37,14 @@ def make_config(database_url: str = DATABASE_URL, **overrides) -> type[TestConfi
     return type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
 
 
+def dispose_engines(app: Flask) -> None:
+    """Close the pooled connections of every engine the app made (the main one and the read-only
+    views' own, app.storefront.READS)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
 def reset_database(url: str) -> None:
     """An empty database: drop the file (SQLite) or every table and type (PostgreSQL)."""
     engine = sa.create_engine(url)
@@ -171,14 +179,16 @@ def count_queries(app):
 
 
 @contextmanager
-def counting_queries(engine: sa.Engine) -> Iterator[QueryCounter]:
-    """Collect the SQL statements sent on an engine while the block runs."""
+def counting_queries(*engines: sa.Engine) -> Iterator[QueryCounter]:
+    """Collect the SQL statements sent on these engines while the block runs."""
     counter = QueryCounter()
-    sa.event.listen(engine, "before_cursor_execute", counter)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", counter)
     try:
         yield counter
     finally:
-        sa.event.remove(engine, "before_cursor_execute", counter)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", counter)
 
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

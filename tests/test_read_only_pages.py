@@ -16,9 +16,9 @@ from app import create_app
 from app.cart.models import Cart
 from app.catalog.models import Product
 from app.extensions import db
-from app.storefront import WriteInReadOnlyView, read_only
+from app.storefront import READS, WriteInReadOnlyView, read_engine, read_only
 from tests.cart.test_cart import add, variant_by_sku
-from tests.conftest import DATABASE_URL, counting_queries, csrf_token_from, make_config
+from tests.conftest import DATABASE_URL, counting_queries, csrf_token_from, dispose_engines, make_config
 from tests.test_query_budget import PAGES as STOREFRONT_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,13 +36,13 @@ def served_app(migrated_database, config_overrides):
     yield app
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+    dispose_engines(app)
 
 
 def sent_sql(app, path: str) -> list[str]:
     with app.app_context():
-        engine = db.engine
-    with counting_queries(engine) as counter:
+        engines = set(db.engines.values())
+    with counting_queries(*engines) as counter:
         response = app.test_client().get(path)
     assert response.status_code == 200, path
     return counter.statements
@@ -70,8 +70,10 @@ def test_postgres_keeps_prepared_statements_between_page_views(served_app):
     for _ in range(8):
         assert client.get("/products/magnesium-relief-cream").status_code == 200
     with served_app.app_context():
-        assert db.engine.pool.checkedin() == 1, "every view reused the one pooled connection"
-        prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
+        engine = read_engine()
+        assert engine.pool.checkedin() == 1, "every view reused the one pooled connection"
+        with engine.connect() as connection:  # that connection: prepared statements are its own
+            prepared = connection.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("FROM products" in statement for statement in prepared), prepared
 
 
@@ -80,7 +82,7 @@ def test_a_shopper_with_a_cart_is_served_on_one_pooled_connection(served_app):
     the session would take from the pool for the length of the request."""
     client = served_app.test_client()
     with served_app.app_context():
-        engine = db.engine
+        engines = set(db.engines.values())
         variant_id = variant_by_sku(db.session, "TMC-CRM-4-UNS").id
         carts_before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Cart.id), 0)))
     token = csrf_token_from(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
@@ -90,11 +92,13 @@ def test_a_shopper_with_a_cart_is_served_on_one_pooled_connection(served_app):
     def count_checkout(*_):
         checkouts.append(1)
 
-    sa.event.listen(engine, "checkout", count_checkout)
+    for engine in engines:
+        sa.event.listen(engine, "checkout", count_checkout)
     try:
         html = client.get("/products").get_data(as_text=True)
     finally:
-        sa.event.remove(engine, "checkout", count_checkout)
+        for engine in engines:
+            sa.event.remove(engine, "checkout", count_checkout)
         with served_app.app_context():
             db.session.execute(sa.delete(Cart).where(Cart.id > carts_before))
             db.session.commit()
@@ -131,3 +135,30 @@ def test_postgres_prepared_statements_can_be_turned_off_for_a_pooler(migrated_da
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                               cwd=ROOT, env={**environment, "DATABASE_PREPARED_STATEMENTS": setting})
         assert done.stdout.strip() == expected, (setting, done.stdout, done.stderr)
+
+
+def test_pages_that_only_read_use_their_own_autocommit_engine(served_app):
+    """Not the main engine's connections switched to autocommit and back on every request."""
+    with served_app.app_context():
+        main, reads = db.engine, db.engines[READS]
+    with counting_queries(main) as on_main, counting_queries(reads) as on_reads:
+        assert served_app.test_client().get("/products/magnesium-relief-cream").status_code == 200
+    assert on_reads.count >= 1
+    assert on_main.statements == []
+    with reads.connect() as connection:
+        connection.execute(sa.select(Product.id)).all()
+        driver_connection = connection.connection.dbapi_connection
+        if BACKEND == "sqlite":
+            assert not driver_connection.in_transaction
+        else:
+            assert driver_connection.autocommit
+
+
+def test_an_in_memory_database_is_read_through_the_main_engine(config_overrides):
+    """A second engine on sqlite:// would open a second, empty database."""
+    app = create_app(make_config("sqlite://", **config_overrides))
+    with app.app_context():
+        assert list(db.engines) == [None]
+        db.create_all(bind_key=None)
+        assert app.test_client().get("/products").status_code == 200
+        db.engine.dispose()

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
 from tests.conftest import WEBHOOK_SECRET
-from tests.conftest import DATABASE_URL, make_config, reset_database
+from tests.conftest import DATABASE_URL, dispose_engines, make_config, reset_database
 from tests.fakes.stripe_server import event_payload, sign_payload
 
 pytestmark = pytest.mark.skipif(
@@ -51,8 +51,7 @@ def committed_app(stripe_server, tmp_path):
         load_demo_data(db.session)
         db.session.commit()
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    dispose_engines(app)
 
 
 def run_at_once(count: int, work):

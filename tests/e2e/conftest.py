@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.demo import load_demo_data
 from app.extensions import db
-from tests.conftest import make_config, reset_database
+from tests.conftest import dispose_engines, make_config, reset_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 E2E_DIR = Path(__file__).parent
@@ -63,8 +63,7 @@ def live_server(live_app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
-        with app.app_context():
-            db.engine.dispose()
+        dispose_engines(app)
 
 
 @pytest.fixture(scope="session")
