@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import MapAdapter
 
 from app.http import ShopRequest, ShopResponse
 from app.sessions import CookieSessionInterface
@@ -50,6 +51,21 @@ class Shop(Flask):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._sync_functions: dict = {}
+        self._app_url_adapters: dict[tuple, MapAdapter | None] = {}
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """Flask's. Every request also pushes an app context, whose adapter (for url_for outside
+        a request) Flask binds anew each time, though it depends only on three settings and
+        nothing the request does uses it: each is made once (a MapAdapter keeps no state)."""
+        if request is not None:
+            return super().create_url_adapter(request)
+        config = self.config
+        settings = (config["SERVER_NAME"], config["APPLICATION_ROOT"], config["PREFERRED_URL_SCHEME"])
+        try:
+            return self._app_url_adapters[settings]
+        except KeyError:
+            adapter = self._app_url_adapters[settings] = super().create_url_adapter(None)
+            return adapter
 
     def ensure_sync(self, func):
         """Flask asks whether each hook and view is a coroutine function every time it runs one,

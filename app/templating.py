@@ -20,7 +20,8 @@ from collections import ChainMap
 from typing import Any
 
 from flask.templating import Environment
-from jinja2 import Template
+from jinja2 import Template, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import new_context
 from markupsafe import Markup, _escape_inner, escape  # _escape_inner: markupsafe's own C escaping; pinned
 
@@ -60,5 +61,36 @@ class ShopTemplate(Template):
         return new_context(self.environment, self.name, self.blocks, vars, shared, globals, locals)
 
 
+class ShopCodeGenerator(CodeGenerator):
+    """Jinja's code generator (Environment.code_generator_class), yielding each run of text and
+    values as one joined string rather than one yield per piece. A page's body yields from
+    inside its layout, so each piece passed through three generators, about 550 instructions a
+    piece, and a product page has some 300: this saved it 3% of its time. Output is unchanged.
+    """
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        if frame.buffer is not None or frame.require_output_check or _output_runs(node) < 2:
+            return super().visit_Output(node, frame)
+        # Jinja writes the pieces into a buffer when it has one (as in a macro): give it one.
+        frame.buffer = buffer = self.temporary_identifier()
+        self.writeline(f"{buffer} = []")
+        try:
+            super().visit_Output(node, frame)
+        finally:
+            frame.buffer = None
+        self.writeline(f"yield environment.concat({buffer})")
+
+
+def _output_runs(node: nodes.Output) -> int:
+    """How many pieces Jinja will output for node: each value, and each run of plain text."""
+    runs, in_text = 0, False
+    for child in node.nodes:
+        is_text = isinstance(child, nodes.TemplateData)
+        runs += not (is_text and in_text)
+        in_text = is_text
+    return runs
+
+
 class ShopEnvironment(Environment):
     template_class = ShopTemplate
+    code_generator_class = ShopCodeGenerator
