@@ -43,3 +43,23 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades_cleanly(empty_data
             assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
         upgrade()
         db.engine.dispose()
+
+
+def test_upgrade_to_0005_renders_the_ingredients_of_products_already_saved(empty_database_url):
+    reset_database(empty_database_url)
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0004")
+        products = sa.Table("products", sa.MetaData(), autoload_with=db.engine)
+        now = sa.func.current_timestamp()
+        with db.engine.begin() as connection:
+            connection.execute(products.insert().values(
+                slug="old-cream", name="Old Cream", summary="", description_markdown="", description_html="",
+                ingredients="Aqua, Glycerin\n*Organic.", directions_markdown="", directions_html="",
+                warnings_markdown="", warnings_html="", seo_title="", seo_description="", is_active=True,
+                is_featured=False, position=1, created_at=now, updated_at=now))
+        upgrade()
+        with db.engine.connect() as connection:
+            html = connection.scalar(sa.text("SELECT ingredients_html FROM products WHERE slug = 'old-cream'"))
+        db.engine.dispose()
+    assert html == '<ul class="ingredient-list"><li>Aqua</li><li>Glycerin</li></ul>\n<p class="small">*Organic.</p>'

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from app.catalog.images import image_url
 from app.catalog.models import (
-    Product, ProductImage, Variant, is_discounted, parse_ingredients, stock_status, variant_label,
+    Product, ProductImage, Variant, is_discounted, stock_status, variant_label,
 )
 from app.catalog.services import CatalogError
 from app.content.cards import ArticleLink, article_links_from_json
@@ -28,7 +28,7 @@ class ProductNotFound(CatalogError):
 # JSON arrays: one round trip, where a query per list cost PostgreSQL a round trip each.
 _PRODUCT_PAGE = select(
     Product.id, Product.slug, Product.name, Product.summary, Product.description_html,
-    Product.ingredients, Product.directions_html, Product.warnings_html, Product.seo_title,
+    Product.ingredients_html, Product.directions_html, Product.warnings_html, Product.seo_title,
     Product.seo_description,
     select(json_rows(
         Variant.id, Variant.sku, Variant.size, Variant.scent, Variant.price_minor, Variant.compare_at_minor,
@@ -86,8 +86,7 @@ class ProductPage:
     warnings_html: str
     seo_title: str
     seo_description: str
-    ingredient_groups: list[tuple[str, list[str]]]
-    ingredient_notes: list[str]
+    ingredients_html: str
     variants: list[VariantChoice]
     images: list[PageImage]
     articles: list[ArticleLink]
@@ -119,13 +118,12 @@ def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
     if not rows:
         raise ProductNotFound(f"No product called {slug!r}.")
     product = rows[0]
-    groups, notes = parse_ingredients(product.ingredients)
     locale = current_app.config["SHOP_LOCALE"]
     return ProductPage(
         id=product.id, slug=product.slug, name=product.name, summary=product.summary,
         description_html=product.description_html, directions_html=product.directions_html,
         warnings_html=product.warnings_html, seo_title=product.seo_title,
-        seo_description=product.seo_description, ingredient_groups=groups, ingredient_notes=notes,
+        seo_description=product.seo_description, ingredients_html=product.ingredients_html,
         variants=[_variant_choice(fields, locale) for fields in sorted(product.variants, key=_BY_POSITION)],
         images=[PageImage(image_url(image["path"]), image["alt"], image["width"], image["height"])
                 for image in sorted(product.images, key=_BY_POSITION)],

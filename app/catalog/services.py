@@ -9,7 +9,7 @@ from operator import attrgetter
 from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
+from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant, render_ingredients
 from app.db import Reader, read_rows
 from app.markup import render_markdown
 
@@ -200,6 +200,8 @@ def save_product(session: Session, *, slug: str, product_id: int | None = None, 
         product = Product()
         session.add(product)
     product.slug = slug
+    if "ingredients" in fields:
+        product.ingredients_html = render_ingredients(fields["ingredients"] or "")
     for markdown_field in ("description", "directions", "warnings"):
         if markdown_field in fields:
             source = fields.pop(markdown_field)

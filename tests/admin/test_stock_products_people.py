@@ -236,3 +236,20 @@ def test_variant_prices_must_make_sense(sign_in, session):
     assert "without commas" in page_after(admin, post(admin, f"/admin/products/{product.id}/variants/new",
                                                       price="40,00", **base))
     assert session.scalars(select(Variant).where(Variant.sku == "TMC-BTR-8-UNS")).first() is None
+
+
+def test_edited_ingredients_show_on_the_product_page_as_grouped_lists(sign_in, session, client):
+    admin = sign_in("admin")
+    html = page_after(admin, post(admin, "/admin/products/new", name="Magnesium Duo", slug="magnesium-duo",
+                                  summary="Two tins.", position="9", is_active="y", ingredients=(
+                                      "Cream: Aqua, Magnesium Chloride*\n"
+                                      "Butter <tin>: Butyrospermum Parkii & Cera Alba, Parfum\n"
+                                      "*Lavender scent only.")))
+    assert "Saved Magnesium Duo" in html
+    page = client.get("/products/magnesium-duo").get_data(as_text=True)
+    assert ('<p class="ingredient-label">Cream</p>\n<ul class="ingredient-list"><li>Aqua</li>'
+            "<li>Magnesium Chloride*</li></ul>\n"
+            '<p class="ingredient-label">Butter &lt;tin&gt;</p>\n<ul class="ingredient-list">'
+            "<li>Butyrospermum Parkii &amp; Cera Alba</li><li>Parfum</li></ul>\n"
+            '<p class="small">*Lavender scent only.</p>') in page
+    assert "<tin>" not in page
