@@ -31,7 +31,7 @@ READS = "storefront_reads"  # the bind key of the read-only views' engine
 
 def reads_bind(config: dict) -> dict:
     """The SQLALCHEMY_BINDS entry for read-only views' engine: the shop's database, with the
-    shop's engine options, in autocommit. None for an in-memory SQLite database, which a second
+    shop's engine options, in autocommit. Empty for an in-memory SQLite database, which a second
     engine would not share; its reads go through the main engine."""
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:")
