@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from flask import render_template_string
+from jinja2 import DictLoader, Environment
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.catalog.models import Product
+from app.templating import ShopEnvironment
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -82,10 +84,6 @@ PAGE = """{% extends "layout.html" %}{% block body %}<h1>{{ title }}</h1>
 def test_joined_output_renders_as_jinja_renders_it(app, items):
     """The shop's code generator yields each run of text and values in one piece (fewer yields
     through the layout's generators); what a page says must not change."""
-    from jinja2 import DictLoader, Environment
-
-    from app.templating import ShopEnvironment
-
     templates = {"layout.html": LAYOUT, "page.html": PAGE}
     values = {"title": "Tired <muscles>", "items": items, "note": "Patch test", "shop": "Tidewater"}
     shop = ShopEnvironment(app, loader=DictLoader(templates), autoescape=True)
