@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import MapAdapter
 
+from app.caching import cache_fingerprinted
 from app.http import ShopRequest, ShopResponse
 from app.sessions import CookieSessionInterface
 from app.templating import ShopEnvironment
@@ -66,6 +67,9 @@ class Shop(Flask):
         except KeyError:
             adapter = self._app_url_adapters[settings] = super().create_url_adapter(None)
             return adapter
+
+    def send_static_file(self, filename: str):
+        return cache_fingerprinted(self, super().send_static_file(filename), filename, request.args.get("v"))
 
     def ensure_sync(self, func):
         """Flask asks whether each hook and view is a coroutine function every time it runs one,
@@ -148,7 +152,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.catalog.images import ImageUrls
+    from app.catalog.images import image_urls
     from app.dates import register_date_filters
     from app.money import register_money_filter
     from app.urls import EndpointUrls, SlugUrls, StaticUrls, external_url, template_url_for
@@ -158,7 +162,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_for=template_url_for, urls=EndpointUrls(), static_urls=StaticUrls(),
         product_urls=SlugUrls("catalog.product_detail"), article_urls=SlugUrls("content.article_detail"),
-        page_urls=SlugUrls("content.page"), image_urls=ImageUrls(), external_url=external_url,
+        page_urls=SlugUrls("content.page"), image_urls=image_urls, external_url=external_url,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -4,6 +4,7 @@ from functools import wraps
 from flask import Flask, abort
 from flask_login import current_user
 
+from app import caching
 from app.accounts.models import Role
 from app.extensions import login_manager
 
@@ -36,21 +37,27 @@ def register_security_headers(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SECURE"):
         security_headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
 
-    app.wsgi_app = SecurityHeaders(app.wsgi_app, security_headers)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, security_headers,
+                                   default_cache_control=("Cache-Control", caching.DEFAULT))
 
 
 class SecurityHeaders:
-    """WSGI middleware adding fixed headers to every response, errors included.
+    """WSGI middleware adding fixed headers to every response, errors included, and a
+    Cache-Control header to those that set none (see app.caching).
 
-    Added, not merged: no view sets these. Appending ready-made tuples at start_response costs a
-    fraction of adding them to each response object, which validates every value again."""
+    Added, not merged: no view sets the fixed ones. Appending ready-made tuples at start_response
+    costs a fraction of adding them to each response object, which validates every value again."""
 
-    def __init__(self, wsgi_app, headers: list[tuple[str, str]]) -> None:
+    def __init__(self, wsgi_app, headers: list[tuple[str, str]], *,
+                 default_cache_control: tuple[str, str]) -> None:
         self.wsgi_app = wsgi_app
         self.headers = headers
+        self.default_cache_control = default_cache_control
 
     def __call__(self, environ, start_response):
         def start_response_with_headers(status, headers, exc_info=None):
+            if not any(name.lower() == "cache-control" for name, _value in headers):
+                headers.append(self.default_cache_control)
             headers.extend(self.headers)
             return start_response(status, headers, exc_info)
 

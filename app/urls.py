@@ -12,6 +12,8 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
+from app.caching import static_fingerprint
+
 _MAX_REMEMBERED = 8192
 _MAX_REMEMBERED_PER_DICT = 4096  # a renamed product or replaced image leaves its old key behind
 _remembered: dict[tuple, str] = {}
@@ -64,7 +66,7 @@ class StaticUrls(dict):
     """The URL of each static file, built the first time a template asks."""
 
     def __missing__(self, filename: str) -> str:
-        return remember_url(self, filename, "static", filename=filename)
+        return remember_url(self, filename, "static", **static_url_values(filename))
 
 
 class SlugUrls(dict):
@@ -77,6 +79,13 @@ class SlugUrls(dict):
 
     def __missing__(self, slug: str) -> str:
         return remember_url(self, slug, self.endpoint, slug=slug)
+
+
+def static_url_values(filename: str) -> dict[str, str]:
+    """url_for's values for a static file: its name, and its content's fingerprint as `v`, so
+    that browsers may keep it for a year (app.caching) and a changed file gets a new URL."""
+    fingerprint = static_fingerprint(current_app.static_folder or "", filename)
+    return {"filename": filename, "v": fingerprint} if fingerprint else {"filename": filename}
 
 
 def remember_url(urls: dict, key: str, endpoint: str, **values) -> str:

@@ -2,9 +2,11 @@
 from flask import Blueprint, abort
 from flask_login import current_user
 
+from app.caching import keep_no_copies
 from app.extensions import login_manager
 
 bp = Blueprint("admin", __name__)
+keep_no_copies(bp)  # its pages hold a shopper's or customer's details
 
 
 @bp.before_request

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductImage
 from app.catalog.services import CatalogError
-from app.urls import remember_url, template_url_for
+from app.urls import remember_url, static_url_values
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 6000
@@ -62,21 +62,26 @@ def remove_product_image(session: Session, *, product_id: int, image_id: int) ->
     return image
 
 
-def _endpoint(path: str) -> tuple[str, str]:
+def _endpoint(path: str) -> tuple[str, dict[str, str]]:
     """Where an image path is served: demo images ship in static/, uploaded ones in the upload folder."""
-    return ("core.media", path[len(UPLOAD_PREFIX):]) if path.startswith(UPLOAD_PREFIX) else ("static", path)
+    if path.startswith(UPLOAD_PREFIX):
+        return "core.media", {"filename": path[len(UPLOAD_PREFIX):]}
+    return "static", static_url_values(path)
+
+
+class ImageUrls(dict):
+    """The URL of each image path, built the first time it is asked for: a grid asks once per
+    card, and building one costs ten times a dict read (see app.urls). One per process, as
+    templates read it as `image_urls[card.image_path]` and image_url() reads it too."""
+
+    def __missing__(self, path: str) -> str:
+        endpoint, values = _endpoint(path)
+        return remember_url(self, path, endpoint, **values)
+
+
+image_urls = ImageUrls()
 
 
 def image_url(path: str) -> str:
     """The URL of an image path."""
-    endpoint, filename = _endpoint(path)
-    return template_url_for(endpoint, filename=filename)
-
-
-class ImageUrls(dict):
-    """image_url for templates, as `image_urls[card.image_path]`: a grid asks once per card, and
-    a call from a template costs ten times a dict read (see app.urls)."""
-
-    def __missing__(self, path: str) -> str:
-        endpoint, filename = _endpoint(path)
-        return remember_url(self, path, endpoint, filename=filename)
+    return image_urls[path]

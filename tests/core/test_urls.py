@@ -1,5 +1,6 @@
 """Fixed URLs in templates (`urls[...]`, `static_urls[...]`, `page_urls[...]`...): each one
 names a real route or file."""
+import hashlib
 import re
 from pathlib import Path
 
@@ -7,10 +8,16 @@ import pytest
 from flask import render_template_string, url_for
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+STATIC = TEMPLATES.parent / "static"
 SOURCES = "\n".join(path.read_text() for path in TEMPLATES.rglob("*.html"))
 ENDPOINTS = sorted(set(re.findall(r"\burls\['([^']+)'\]", SOURCES)))
 STATIC_FILES = sorted(set(re.findall(r"\bstatic_urls\['([^']+)'\]", SOURCES)))
 PAGES = sorted(set(re.findall(r"\bpage_urls\['([^']+)'\]", SOURCES)))
+
+
+def fingerprinted_url(name: str) -> str:
+    """A static file's URL: its path, and the start of its content's SHA-256 (app/caching.py)."""
+    return f"/static/{name}?v={hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]}"
 
 
 def test_templates_use_fixed_urls():
@@ -25,12 +32,12 @@ def test_every_fixed_url_builds_to_its_route(app, endpoint):
 
 
 @pytest.mark.parametrize(("helper", "key", "expected"),
-                         [("static_urls", name, f"/static/{name}") for name in STATIC_FILES]
+                         [("static_urls", name, fingerprinted_url(name)) for name in STATIC_FILES]
                          + [("page_urls", slug, f"/pages/{slug}") for slug in PAGES]
                          + [("product_urls", "magnesium-body-butter", "/products/magnesium-body-butter"),
                             ("article_urls", "how-common-is-back-pain", "/learn/how-common-is-back-pain"),
                             ("image_urls", "img/products/relief-cream-lavender.svg",
-                             "/static/img/products/relief-cream-lavender.svg")])
+                             fingerprinted_url("img/products/relief-cream-lavender.svg"))])
 def test_every_static_file_and_slug_url_answers(app, client, helper, key, expected):
     with app.test_request_context("/"):
         url = render_template_string(f"{{{{ {helper}['{key}'] }}}}")

@@ -1,0 +1,61 @@
+"""Cache-Control: pages never in a shared cache, personal pages never stored, static files kept for
+a year under a URL that changes with their content (app/caching.py)."""
+import re
+
+import pytest
+
+from tests.core.test_urls import fingerprinted_url
+
+STATIC_LINK = re.compile(r'(?:href|src)="(/static/([^"?]+)[^"]*)"')
+
+
+def static_links(html: str) -> list[tuple[str, str]]:
+    links = STATIC_LINK.findall(html)
+    assert links, "the page links no static file"
+    return links
+
+
+@pytest.mark.parametrize("path", ["/", "/products", "/products/magnesium-relief-cream", "/learn",
+                                  "/learn/how-common-is-back-pain", "/pages/shipping", "/no-such-page"])
+def test_shop_pages_may_be_kept_by_the_browser_but_never_by_a_shared_cache(client, path):
+    response = client.get(path)
+    assert response.headers.getlist("Cache-Control") == ["private, no-cache"]
+    assert "X-Robots-Tag" not in response.headers
+
+
+def test_pages_with_a_shoppers_details_are_never_stored_nor_indexed(client, csrf_token, sign_in, shopper_account):
+    token = csrf_token()
+    client.post("/cart/add", data={"csrf_token": token, "variant_id": "1", "quantity": "1"})
+    shopper = sign_in(*shopper_account)
+    staff = sign_in("admin")
+    for browser, path in [(client, "/cart"), (client, "/checkout"), (client, "/account/sign-in"),
+                          (shopper, "/account"), (staff, "/admin/orders"), (shopper, "/admin/orders")]:
+        response = browser.get(path)
+        assert response.status_code in (200, 302, 303, 403), (path, response.status_code)
+        assert response.headers.getlist("Cache-Control") == ["private, no-store"], path
+        assert response.headers.get("X-Robots-Tag") == "noindex", path
+
+
+def test_static_files_are_linked_by_their_contents_fingerprint_and_kept_for_a_year(client):
+    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    links = static_links(html)
+    assert {"css/site.css", "js/product.js"} <= {name for _url, name in links}
+    assert any(name.startswith("img/products/") for _url, name in links)  # product images too
+    for url, name in links:
+        assert url == fingerprinted_url(name)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+
+
+@pytest.mark.parametrize("query", ["", "?v=", "?v=0123456789ab"])
+def test_a_static_file_asked_for_without_its_current_fingerprint_is_checked_each_time(client, query):
+    response = client.get(f"/static/css/site.css{query}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_development_checks_static_files_each_time_as_they_change_without_a_restart(app, client):
+    url, _name = static_links(client.get("/").get_data(as_text=True))[0]
+    app.debug = True
+    assert client.get(url).headers["Cache-Control"] == "no-cache"
