@@ -1,5 +1,5 @@
 """Styled error pages, and a clear message instead of a bare 400 when a form's token is stale."""
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -18,6 +18,21 @@ MESSAGES = {
 
 def _render_error(code: int, title: str, message: str):
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _route_without_trailing_slash() -> str | None:
+    """For a GET of `/products/`: the URL of `/products` when that is a page, with the query."""
+    path = request.path
+    trimmed = path.rstrip("/")
+    # "//host" would be read as another site: a missing page is all such a path gets.
+    if request.method not in ("GET", "HEAD") or trimmed == path or not trimmed or trimmed.startswith("//"):
+        return None
+    try:
+        current_app.create_url_adapter(request).match(trimmed, method=request.method)
+    except HTTPException:  # no such page (or a redirect of its own): keep the 404
+        return None
+    query = request.query_string.decode("ascii", "replace")
+    return request.script_root + trimmed + (f"?{query}" if query else "")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -39,6 +54,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code not in MESSAGES:
             return error
+        if error.code == 404 and (without_slash := _route_without_trailing_slash()):
+            return redirect(without_slash, 301)
         title, message = MESSAGES[error.code]
         return _render_error(error.code, title, message)
 

@@ -1,5 +1,5 @@
 """Home page and the machine-readable routes every shop needs."""
-from flask import Response, current_app, jsonify, render_template, send_from_directory, url_for
+from flask import Response, current_app, jsonify, redirect, render_template, send_from_directory, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,6 +47,12 @@ def robots():
     lines = ["User-agent: *", "Disallow: /checkout", "Disallow: /account", "Disallow: /admin",
              f"Sitemap: {url_for('core.sitemap', _external=True)}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and crawlers ask here whatever the page's <link rel="icon"> says."""
+    return redirect(url_for("static", filename="img/favicon.svg"), 301)
 
 
 @bp.get("/media/<path:filename>")

@@ -1,5 +1,6 @@
 // Progressive enhancement for the product page: show the chosen variant's price and stock
-// at the top as soon as a radio is picked. The form works the same without this script.
+// at the top as soon as a radio is picked, and put it in the address (?variant=SKU) so a shared
+// or reloaded link opens on it. The form works the same without this script.
 (function () {
   var form = document.querySelector("[data-product-form]");
   var price = document.getElementById("selected-price");
@@ -22,5 +23,8 @@
     badge.className = "badge " + input.dataset.stockClass;
     badge.textContent = input.dataset.stock;
     stock.replaceChildren(badge);
+    var address = new URL(window.location.href);
+    address.searchParams.set("variant", input.dataset.sku);
+    window.history.replaceState(null, "", address);
   });
 })();

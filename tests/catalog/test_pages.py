@@ -83,6 +83,18 @@ def test_without_a_public_address_canonical_links_use_the_address_asked_for(clie
     assert _json_ld(html)["url"] == "http://127.0.0.1:5000/products/magnesium-relief-cream"
 
 
+def test_an_seo_title_is_the_whole_title_and_without_one_the_shop_name_follows_the_product(client, session):
+    def title() -> str:
+        html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+        return re.search(r"<title>(.*?)</title>", html).group(1)
+
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+    assert title() == product.seo_title == "Magnesium Body Cream for Massage | Tidewater"
+    product.seo_title = ""
+    session.commit()
+    assert title() == "Magnesium Body Cream &middot; Tidewater Magnesium Co."
+
+
 def test_json_ld_cannot_close_its_script_element(client, session):
     product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
     product.seo_description = "Soft </script><script>alert(1)</script> & 'quoted'"

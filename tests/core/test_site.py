@@ -2,6 +2,7 @@
 import re
 from xml.etree import ElementTree
 
+import pytest
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -60,6 +61,42 @@ def test_robots_points_to_the_sitemap_and_keeps_crawlers_out_of_private_pages(cl
     assert "Sitemap: http://localhost/sitemap.xml" in text
     for private in ("/checkout", "/account", "/admin"):
         assert f"Disallow: {private}" in text
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+@pytest.mark.parametrize(("path", "location"), [("/products/", "/products"),
+                                                ("/learn/how-common-is-back-pain/?ref=mail",
+                                                 "/learn/how-common-is-back-pain?ref=mail"),
+                                                ("/cart//", "/cart")])
+def test_a_trailing_slash_leads_to_the_page_without_it(client, path, location):
+    response = client.get(path)
+    assert (response.status_code, response.headers.get("Location")) == (301, location)
+    assert client.get(location).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "//evil.example/", "///evil.example/"])
+def test_a_trailing_slash_on_no_page_or_another_sites_address_stays_a_404(client, path):
+    response = client.get(environ_overrides={"PATH_INFO": path})  # as sent, not read as a host
+    assert "Location" not in response.headers
+    assert response.status_code in (400, 404)
+
+
+def test_a_form_posted_to_an_address_with_a_trailing_slash_is_not_redirected(client, csrf_token):
+    response = client.post("/cart/add/", data={"csrf_token": csrf_token(), "variant_id": "1"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("path", "canonical"), [("/", "http://localhost/"),
+                                                 ("/products?sort=x", "http://localhost/products"),
+                                                 ("/learn", "http://localhost/learn")])
+def test_listing_pages_name_their_canonical_address(client, path, canonical):
+    assert f'<link rel="canonical" href="{canonical}">' in client.get(path).get_data(as_text=True)
 
 
 def test_security_headers_on_pages_and_errors(client):

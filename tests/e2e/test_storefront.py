@@ -73,6 +73,7 @@ def test_shopper_reads_an_article_then_buys_from_it_and_changes_the_quantity(pag
     choose_variant(page, VARIANT)
     expect(price).to_contain_text("$26.00")  # updated by product.js without a reload
     expect(price).to_contain_text("$29.00")
+    expect(page).to_have_url(re.compile(r"\?variant=TMC-CRM-4-LAV$"))  # a reload or shared link keeps it
 
     add_to_cart(page, 2)
     line = page.get_by_role("row", name=re.compile(PRODUCT_NAME))
