@@ -6,6 +6,7 @@ from wtforms.validators import InputRequired, NumberRange
 from app.cart.services import MAX_QUANTITY_PER_LINE
 
 QUANTITY_MESSAGE = f"Quantity must be a whole number from 1 to {MAX_QUANTITY_PER_LINE}."
+LINE_QUANTITY_MESSAGE = f"Quantity must be a whole number from 0 (to remove the item) to {MAX_QUANTITY_PER_LINE}."
 VARIANT_MESSAGE = "Choose a size and scent."
 
 
@@ -24,18 +25,22 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.invalid_message) from None
 
 
-class QuantityForm(FlaskForm):
-    quantity = WholeNumberField(
+def quantity_field(*, minimum: int, message: str) -> WholeNumberField:
+    return WholeNumberField(
         "Quantity",
-        validators=[
-            InputRequired(message=QUANTITY_MESSAGE),
-            NumberRange(min=1, max=MAX_QUANTITY_PER_LINE, message=QUANTITY_MESSAGE),
-        ],
-        invalid_message=QUANTITY_MESSAGE,
+        validators=[InputRequired(message=message), NumberRange(min=minimum, max=MAX_QUANTITY_PER_LINE, message=message)],
+        invalid_message=message,
     )
 
 
-class AddToCartForm(QuantityForm):
+class LineQuantityForm(FlaskForm):
+    """A cart line's new quantity, where 0 takes the line out, as in most shops."""
+
+    quantity = quantity_field(minimum=0, message=LINE_QUANTITY_MESSAGE)
+
+
+class AddToCartForm(FlaskForm):
+    quantity = quantity_field(minimum=1, message=QUANTITY_MESSAGE)
     variant_id = WholeNumberField(
         "Size and scent",
         validators=[InputRequired(message=VARIANT_MESSAGE)],

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.cart import bp, services
 from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
-from app.cart.forms import AddToCartForm, QuantityForm
+from app.cart.forms import AddToCartForm, LineQuantityForm
 from app.extensions import db
 from app.forms import flash_form_errors
 from app.storefront import reader
@@ -81,10 +81,12 @@ def add():
 
 @bp.post("/cart/lines/<int:line_id>")
 def update(line_id: int):
-    form = QuantityForm()
+    form = LineQuantityForm()
     if not form.validate():
         flash_form_errors(form)
         return redirect(url_for("cart.view"), code=303)
+    if form.quantity.data == 0:
+        return remove(line_id)
     try:
         line = services.set_quantity(db.session, cart=_cart(), line_id=line_id, quantity=form.quantity.data)
     except services.CartError as error:

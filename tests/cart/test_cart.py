@@ -144,12 +144,24 @@ def test_change_quantity_and_remove(client, session, csrf_token):
     assert response.status_code == 303
     assert cart_lines(session) == {"TMC-BTR-4-VAN": 4}
     assert re.search(r'id="cart-subtotal">\$96\.00<', client.get("/cart").get_data(as_text=True))
-    for bad in ("0", "x", "11", ""):
+    for bad in ("-1", "x", "11", "", "2.5"):
         client.post(f"/cart/lines/{line_id}", data={"csrf_token": token, "quantity": bad})
         assert cart_lines(session) == {"TMC-BTR-4-VAN": 4}
+        assert "from 0 (to remove the item) to 10" in flashes(client)
     client.post(f"/cart/lines/{line_id}/remove", data={"csrf_token": token})
     assert cart_lines(session) == {}
     assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
+
+
+def test_setting_a_lines_quantity_to_zero_removes_it(client, session, csrf_token):
+    token = csrf_token()
+    for sku in ("TMC-BTR-4-VAN", "TMC-CRM-4-UNS"):
+        add(client, token, variant_by_sku(session, sku).id, "2")
+    line_id = session.scalars(select(CartLine.id).join(CartLine.variant).where(Variant.sku == "TMC-BTR-4-VAN")).one()
+    response = client.post(f"/cart/lines/{line_id}", data={"csrf_token": token, "quantity": "0"})
+    assert response.status_code == 303
+    assert cart_lines(session) == {"TMC-CRM-4-UNS": 2}
+    assert "Removed Magnesium Body Butter" in flashes(client)
 
 
 def test_changing_quantity_beyond_stock_is_refused(client, session, csrf_token):
