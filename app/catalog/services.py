@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import Row, and_, delete, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant, render_ingredients
+from app.catalog.models import (
+    Product, ProductImage, ProductRedirect, StockMovement, StockReason, Variant, render_ingredients,
+)
 from app.db import Reader, read_rows
 from app.markup import render_markdown
 
@@ -199,6 +201,8 @@ def save_product(session: Session, *, slug: str, product_id: int | None = None, 
     if product is None:
         product = Product()
         session.add(product)
+    elif product.slug != slug:
+        _move_product(session, product=product, slug=slug)
     product.slug = slug
     if "ingredients" in fields:
         product.ingredients_html = render_ingredients(fields["ingredients"] or "")
@@ -240,7 +244,24 @@ def save_variant(session: Session, *, product_id: int, variant_id: int | None = 
 
 
 def check_slug_free(session: Session, *, slug: str, product_id: int | None) -> None:
-    """Refuse a slug that another product uses (any product, when creating a new one)."""
+    """Refuse a slug that another product uses (any product, when creating a new one), or that is
+    still an old address of another product: its links and bookmarks lead there, and taking it
+    over would send them to the wrong product. A product may take back one of its own."""
     owner = session.scalars(select(Product.id).where(Product.slug == slug)).first()
     if owner is not None and owner != product_id:
         raise CatalogError(f"Another product already uses the address /products/{slug}.")
+    moved = session.execute(
+        select(Product.id, Product.name).join(ProductRedirect, ProductRedirect.product_id == Product.id)
+        .where(ProductRedirect.old_slug == slug)
+    ).first()
+    if moved is not None and moved.id != product_id:
+        raise CatalogError(f"The address /products/{slug} was {moved.name}'s and still forwards there, so links "
+                           "to it keep working. Choose another address.")
+
+
+def _move_product(session: Session, *, product: Product, slug: str) -> None:
+    """Give a product a new slug, keeping its current one as a redirect to it (what Shopify does
+    when a product's handle changes). Taking back an old slug of its own ends that redirect."""
+    session.execute(delete(ProductRedirect).where(ProductRedirect.old_slug == slug,
+                                                  ProductRedirect.product_id == product.id))
+    session.add(ProductRedirect(old_slug=product.slug, product_id=product.id))
