@@ -221,7 +221,7 @@ def test_product_copy_with_drug_claims_is_refused(sign_in, session):
     response = post(admin, f"/admin/products/{product.id}", name=product.name, slug=product.slug, position="2",
                     summary="Relieves back pain and cures cramps.", is_active="y")
     html = page_after(admin, response)
-    assert "Please reword: cures, pain, relieves." in html
+    assert "Please reword Summary: cramps, cures, pain, relieves." in html
     session.refresh(product)
     assert "Relieves" not in product.summary
 
