@@ -2,7 +2,7 @@
 from app.accounts.models import Role, User
 from app.admin.models import AuditEntry
 from app.cart.models import Cart, CartLine
-from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant
+from app.catalog.models import Product, ProductImage, ProductRedirect, StockMovement, StockReason, Variant
 from app.contact.models import ContactReport, ReportKind, ReportStatus
 from app.content.models import Article, Page, article_products
 from app.mail.models import OutboxMessage
@@ -28,6 +28,7 @@ __all__ = [
     "PaymentEvent",
     "Product",
     "ProductImage",
+    "ProductRedirect",
     "StockMovement",
     "StockReason",
     "Variant",

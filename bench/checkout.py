@@ -72,7 +72,7 @@ def prepare(database_url: str, secret_key: str, *, stock: int, carts: int) -> li
 def buyer(base_url: str, cookies: list[str], outcomes: list[str], lock: threading.Lock) -> None:
     """One browser: a session (and its CSRF token) kept, a fresh cart cookie for each checkout."""
     browser = requests.Session()
-    page = browser.get(f"{base_url}/products/magnesium-relief-cream", timeout=30).text
+    page = browser.get(f"{base_url}/products/magnesium-body-cream", timeout=30).text
     token = TOKEN_FIELD.search(page).group(1)
     for cookie in cookies:
         browser.cookies.set("cart", cookie, domain="127.0.0.1")

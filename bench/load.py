@@ -30,7 +30,7 @@ from shop_server import (
     gunicorn, run, run_bench,
 )
 
-PAGES = ("/", "/products", "/products/magnesium-relief-cream", "/learn/how-common-is-back-pain")
+PAGES = ("/", "/products", "/products/magnesium-body-cream", "/learn/how-common-is-back-pain")
 # Share of hello world's req/s that a bare one-query Flask + SQLAlchemy + Jinja list page reaches.
 TARGETS = {"sqlite": 0.35, "postgresql": 0.22}
 WRK_THREADS = 2

@@ -209,7 +209,7 @@ def csrf_token_from(html: str) -> str:
 def csrf_token(client):
     """A valid CSRF token for this client's session, read from a page as a browser would."""
 
-    def fetch(path: str = "/products/magnesium-relief-cream") -> str:
+    def fetch(path: str = "/products/magnesium-body-cream") -> str:
         return csrf_token_from(client.get(path).get_data(as_text=True))
 
     return fetch
@@ -277,7 +277,7 @@ class Shopper:
         return self.session.scalars(select(Variant).where(Variant.sku == sku)).one()
 
     def add(self, sku: str, quantity: int = 1):
-        token = csrf_token_from(self.client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+        token = csrf_token_from(self.client.get("/products/magnesium-body-cream").get_data(as_text=True))
         return self.client.post("/cart/add", data={"csrf_token": token, "variant_id": self.variant(sku).id,
                                                    "quantity": str(quantity)})
 

@@ -68,7 +68,7 @@ def test_postgres_keeps_prepared_statements_between_page_views(served_app):
     a product page that ended in ROLLBACK was parsed and planned anew on every view."""
     client = served_app.test_client()
     for _ in range(8):
-        assert client.get("/products/magnesium-relief-cream").status_code == 200
+        assert client.get("/products/magnesium-body-cream").status_code == 200
     with served_app.app_context():
         engine = read_engine()
         assert engine.pool.checkedin() == 1, "every view reused the one pooled connection"
@@ -85,7 +85,7 @@ def test_a_shopper_with_a_cart_is_served_on_one_pooled_connection(served_app):
         engines = set(db.engines.values())
         variant_id = variant_by_sku(db.session, "TMC-CRM-4-UNS").id
         carts_before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Cart.id), 0)))
-    token = csrf_token_from(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+    token = csrf_token_from(client.get("/products/magnesium-body-cream").get_data(as_text=True))
     add(client, token, variant_id, "2")
     checkouts = []
 
@@ -112,7 +112,7 @@ def test_a_write_in_a_read_only_view_is_refused(app, session):
 
     @read_only
     def renames_a_product():
-        product = db.session.scalars(sa.select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+        product = db.session.scalars(sa.select(Product).where(Product.slug == "magnesium-body-cream")).one()
         product.name = "Renamed"
         db.session.flush()
 
@@ -120,7 +120,7 @@ def test_a_write_in_a_read_only_view_is_refused(app, session):
         with pytest.raises(WriteInReadOnlyView):
             renames_a_product()
         db.session.flush()  # the view's mark ended with the view
-    assert session.scalars(sa.select(Product.name).where(Product.slug == "magnesium-relief-cream")).one() == "Renamed"
+    assert session.scalars(sa.select(Product.name).where(Product.slug == "magnesium-body-cream")).one() == "Renamed"
 
 
 @postgres_only
@@ -142,7 +142,7 @@ def test_pages_that_only_read_use_their_own_autocommit_engine(served_app):
     with served_app.app_context():
         main, reads = db.engine, db.engines[READS]
     with counting_queries(main) as on_main, counting_queries(reads) as on_reads:
-        assert served_app.test_client().get("/products/magnesium-relief-cream").status_code == 200
+        assert served_app.test_client().get("/products/magnesium-body-cream").status_code == 200
     assert on_reads.count >= 1
     assert on_main.statements == []
     with reads.connect() as connection:

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductImage
-from app.catalog.services import CatalogError
+from app.catalog.services import CatalogError, check_cosmetic_wording
 from app.urls import remember_url, static_url_values
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -36,6 +36,7 @@ def _inspect(data: bytes) -> tuple[str, int, int]:
 
 
 def add_product_image(session: Session, *, product_id: int, data: bytes, alt: str) -> ProductImage:
+    check_cosmetic_wording({"alt": alt}, ("alt",))  # shoppers' screen readers read it out
     if len(data) > MAX_BYTES:
         raise CatalogError("That image is larger than 5 MB.")
     kind, width, height = _inspect(data)

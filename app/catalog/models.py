@@ -86,6 +86,19 @@ class Product(TimestampMixin, Base):
         return self.images[0] if self.images else None
 
 
+class ProductRedirect(Base):
+    """An address a product had before staff changed its slug: /products/<old_slug> answers with a
+    301 to the product's page. It names the product, not the slug it moved to, so after any number
+    of renames every old address leads to the current one in a single hop."""
+
+    __tablename__ = "product_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(120), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProductImage(Base):
     __tablename__ = "product_images"
 

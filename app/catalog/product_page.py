@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from app.catalog.images import image_url
 from app.catalog.models import (
-    Product, ProductImage, Variant, is_discounted, stock_status, variant_label,
+    Product, ProductImage, ProductRedirect, Variant, is_discounted, stock_status, variant_label,
 )
 from app.catalog.services import CatalogError
 from app.content.cards import ArticleLink, article_links_from_json
@@ -129,6 +129,19 @@ def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
                 for image in sorted(product.images, key=_BY_POSITION)],
         articles=article_links_from_json(product.articles),
     )
+
+
+_MOVED_PRODUCT = (
+    select(Product.slug).join(ProductRedirect, ProductRedirect.product_id == Product.id)
+    .where(ProductRedirect.old_slug == bindparam("slug"), Product.is_active.is_(True))
+)
+
+
+def moved_product_slug(reader: Reader, *, slug: str) -> str | None:
+    """The current slug of the active product that had this one before, if any. Asked only after
+    get_product_page found nothing, so a product's page never pays for it."""
+    rows = read_rows(reader, _MOVED_PRODUCT, {"slug": slug})
+    return rows[0].slug if rows else None
 
 
 def choose_variant(product: ProductPage, *, sku: str | None) -> VariantChoice | None:

@@ -1,15 +1,17 @@
 """Reading the catalogue for the storefront, and the one place stock levels change."""
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import Row, and_, delete, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.catalog.models import Product, ProductImage, StockMovement, StockReason, Variant, render_ingredients
+from app.catalog.models import (
+    Product, ProductImage, ProductRedirect, StockMovement, StockReason, Variant, render_ingredients,
+)
+from app.catalog.wording import drug_claims
 from app.db import Reader, read_rows
 from app.markup import render_markdown
 
@@ -172,25 +174,24 @@ def receive_stock(session: Session, *, variant_id: int, quantity: int, note: str
     session.flush()
 
 
-# In the US a cream that claims to treat or relieve a condition is regulated as a drug, so product
-# copy keeps to cosmetic wording ("soothes", "relaxes tired muscles"); these words give it away.
-DRUG_CLAIMS = re.compile(r"\b(pain|relie(f|ve[sd]?|ving)|cures?|cured|treat(s|ed|ing|ment)?|heal(s|ed|ing)?|"
-                         r"anti-?inflammatory|analgesic|arthritis|sciatica|fibromyalgia|neuropath\w*)\b", re.I)
-COPY_FIELDS = ("name", "summary", "description", "directions", "seo_title", "seo_description")
+PRODUCT_COPY = ("name", "slug", "summary", "description", "ingredients", "directions", "warnings", "seo_title",
+                "seo_description")
 
 
-def check_cosmetic_wording(fields: dict) -> None:
-    """Refuse product copy that makes a drug claim, naming the words to change."""
-    found = sorted({match.group(0).lower() for name in COPY_FIELDS
-                    for match in DRUG_CLAIMS.finditer(str(fields.get(name) or ""))})
+def check_cosmetic_wording(fields: dict, names: Iterable[str] = PRODUCT_COPY) -> None:
+    """Refuse copy a shopper sees that makes a drug claim (app.catalog.wording), naming each field
+    and the words in it to change."""
+    found = drug_claims(fields, names)
     if found:
-        raise CatalogError("Product copy must stay cosmetic (soothes, relaxes tired muscles); a claim to treat "
-                           f"or relieve a condition makes a cream a drug in the US. Please reword: {', '.join(found)}.")
+        places = "; ".join(f"{label}: {', '.join(words)}" for label, words in found)
+        raise CatalogError("Product copy must stay cosmetic (moisturizes, soothes, relaxes tired muscles): in the US, "
+                           "copy that claims to treat, relieve or prevent a condition, to change how the body works, "
+                           f"or to work like a drug or an IV makes a cream a drug. Please reword {places}.")
 
 
 def save_product(session: Session, *, slug: str, product_id: int | None = None, **fields) -> Product:
     """Create or update a product (by id, else by slug), caching the sanitised HTML of its Markdown."""
-    check_cosmetic_wording(fields)
+    check_cosmetic_wording({**fields, "slug": slug})
     if product_id is not None:
         check_slug_free(session, slug=slug, product_id=product_id)
         product = session.get(Product, product_id)
@@ -199,6 +200,8 @@ def save_product(session: Session, *, slug: str, product_id: int | None = None, 
     if product is None:
         product = Product()
         session.add(product)
+    elif product.slug != slug:
+        _move_product(session, product=product, slug=slug)
     product.slug = slug
     if "ingredients" in fields:
         product.ingredients_html = render_ingredients(fields["ingredients"] or "")
@@ -221,6 +224,7 @@ def list_all_products(session: Session) -> list[Product]:
 
 def save_variant(session: Session, *, product_id: int, variant_id: int | None = None, **fields) -> Variant:
     """Create or update a variant; its stock changes only through the stock functions above."""
+    check_cosmetic_wording(fields, ("size", "scent"))
     sku_owner = session.scalars(select(Variant.id).where(Variant.sku == fields["sku"])).first()
     if sku_owner is not None and sku_owner != variant_id:
         raise CatalogError(f"Another variant already uses SKU {fields['sku']}.")
@@ -240,7 +244,24 @@ def save_variant(session: Session, *, product_id: int, variant_id: int | None = 
 
 
 def check_slug_free(session: Session, *, slug: str, product_id: int | None) -> None:
-    """Refuse a slug that another product uses (any product, when creating a new one)."""
+    """Refuse a slug that another product uses (any product, when creating a new one), or that is
+    still an old address of another product: its links and bookmarks lead there, and taking it
+    over would send them to the wrong product. A product may take back one of its own."""
     owner = session.scalars(select(Product.id).where(Product.slug == slug)).first()
     if owner is not None and owner != product_id:
         raise CatalogError(f"Another product already uses the address /products/{slug}.")
+    moved = session.execute(
+        select(Product.id, Product.name).join(ProductRedirect, ProductRedirect.product_id == Product.id)
+        .where(ProductRedirect.old_slug == slug)
+    ).first()
+    if moved is not None and moved.id != product_id:
+        raise CatalogError(f"The address /products/{slug} was {moved.name}'s and still forwards there, so links "
+                           "to it keep working. Choose another address.")
+
+
+def _move_product(session: Session, *, product: Product, slug: str) -> None:
+    """Give a product a new slug, keeping its current one as a redirect to it (what Shopify does
+    when a product's handle changes). Taking back an old slug of its own ends that redirect."""
+    session.execute(delete(ProductRedirect).where(ProductRedirect.old_slug == slug,
+                                                  ProductRedirect.product_id == product.id))
+    session.add(ProductRedirect(old_slug=product.slug, product_id=product.id))

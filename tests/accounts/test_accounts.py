@@ -157,7 +157,7 @@ def test_next_parameter_cannot_send_you_to_another_site(client, shopper_account)
 
 def _add(client, session, sku: str, quantity: int):
     variant = session.scalars(select(Variant).where(Variant.sku == sku)).one()
-    token = csrf_token_from(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+    token = csrf_token_from(client.get("/products/magnesium-body-cream").get_data(as_text=True))
     client.post("/cart/add", data={"csrf_token": token, "variant_id": variant.id, "quantity": str(quantity)})
 
 

@@ -48,11 +48,11 @@ def test_a_visitor_without_cookies_is_asked_to_sign_in(client):
 def test_a_guest_session_is_left_alone_from_page_to_page(client, session):
     """A guest's session holds only the CSRF token of the first form they saw: nothing to
     rewrite, and no remember-me cookie to delete, on the pages after it."""
-    product_page = client.get("/products/magnesium-relief-cream", headers=BROWSER)
+    product_page = client.get("/products/magnesium-body-cream", headers=BROWSER)
     assert "session=" in product_page.headers["Set-Cookie"]
     token = csrf_token_from(product_page.get_data(as_text=True))
 
-    for path in ("/products", "/learn", "/products/magnesium-relief-cream", "/cart"):
+    for path in ("/products", "/learn", "/products/magnesium-body-cream", "/cart"):
         response = client.get(path, headers=BROWSER)
         assert response.status_code == 200
         assert response.headers.getlist("Set-Cookie") == [], path

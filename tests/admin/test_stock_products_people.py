@@ -89,7 +89,7 @@ def test_admin_creates_a_product_with_a_variant_and_an_image(sign_in, session, c
 def test_product_edits_are_validated(sign_in, session):
     admin = sign_in("admin")
     product = session.scalars(select(Product).where(Product.slug == "magnesium-body-butter")).one()
-    html = page_after(admin, post(admin, "/admin/products/new", name="Copy", slug="magnesium-relief-cream",
+    html = page_after(admin, post(admin, "/admin/products/new", name="Copy", slug="magnesium-body-cream",
                                   position="1"))
     assert "already uses the address" in html
     response = post(admin, f"/admin/products/{product.id}", name="Butter", slug="Not A Slug!")
@@ -122,7 +122,7 @@ def test_admin_manages_staff_but_cannot_demote_themselves(sign_in, session):
 
 def test_contact_form_takes_questions_and_reaction_reports(client, session):
     token = csrf_token_from(client.get("/contact").get_data(as_text=True))
-    product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-cream")).one()
     missing_product = client.post("/contact", data={"csrf_token": token, "kind": "reaction", "name": "Ana",
                                                     "email": "ana@example.com", "product": "0",
                                                     "message": "Red itchy patch after use."})
@@ -221,7 +221,7 @@ def test_product_copy_with_drug_claims_is_refused(sign_in, session):
     response = post(admin, f"/admin/products/{product.id}", name=product.name, slug=product.slug, position="2",
                     summary="Relieves back pain and cures cramps.", is_active="y")
     html = page_after(admin, response)
-    assert "Please reword: cures, pain, relieves." in html
+    assert "Please reword Summary: cramps, cures, pain, relieves." in html
     session.refresh(product)
     assert "Relieves" not in product.summary
 

@@ -179,7 +179,7 @@ def test_a_shopper_cannot_touch_another_shoppers_cart(app, session, csrf_token, 
     add(client, csrf_token(), variant.id, "1")
     line_id = session.scalars(select(CartLine.id)).one()
     stranger = app.test_client()
-    page = stranger.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    page = stranger.get("/products/magnesium-body-cream").get_data(as_text=True)
     stranger_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     stranger.post(f"/cart/lines/{line_id}", data={"csrf_token": stranger_token, "quantity": "9"})
     stranger.post(f"/cart/lines/{line_id}/remove", data={"csrf_token": stranger_token})
@@ -189,7 +189,7 @@ def test_a_shopper_cannot_touch_another_shoppers_cart(app, session, csrf_token, 
 
 def test_post_without_or_with_a_forged_csrf_token_is_refused(client, session):
     variant = variant_by_sku(session, "TMC-CRM-4-UNS")
-    client.get("/products/magnesium-relief-cream")
+    client.get("/products/magnesium-body-cream")
     for token in (None, "forged-token"):
         data = {"variant_id": variant.id, "quantity": "1"}
         if token:
@@ -249,8 +249,8 @@ def test_cart_routes_refuse_get_and_unknown_lines(client, csrf_token):
 def test_a_refused_add_returns_to_the_product_with_the_choice_kept(client, session, csrf_token):
     low = variant_by_sku(session, "TMC-CRM-2-LAV")
     response = client.post("/cart/add", data={"csrf_token": csrf_token(), "variant_id": low.id, "quantity": "5"},
-                           headers={"Referer": "http://localhost/products/magnesium-relief-cream"})
-    assert response.headers["Location"] == "/products/magnesium-relief-cream?variant=TMC-CRM-2-LAV"
+                           headers={"Referer": "http://localhost/products/magnesium-body-cream"})
+    assert response.headers["Location"] == "/products/magnesium-body-cream?variant=TMC-CRM-2-LAV"
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert re.search(rf'value="{low.id}"\s+checked', html)
     assert "only 3 left in stock" in html

@@ -41,7 +41,7 @@ def test_unknown_slug_is_a_styled_404(client):
 
 
 def test_product_page_shows_variants_stock_ingredients_directions_and_warnings(client):
-    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
     assert html.count('name="variant_id"') == 6
     assert re.search(r'value="\d+"\s+disabled', html), "the sold-out variant is not selectable"
     assert "Sold out" in html
@@ -54,7 +54,7 @@ def test_product_page_shows_variants_stock_ingredients_directions_and_warnings(c
 
 def test_variant_query_preselects_that_variant_and_shows_its_price(client, session):
     variant = session.scalars(select(Variant).where(Variant.sku == "TMC-CRM-4-LAV")).one()
-    html = client.get("/products/magnesium-relief-cream?variant=TMC-CRM-4-LAV").get_data(as_text=True)
+    html = client.get("/products/magnesium-body-cream?variant=TMC-CRM-4-LAV").get_data(as_text=True)
     selected_price = re.search(r'id="selected-price">\s*([^<]+)', html).group(1).strip()
     assert selected_price == "$26.00"
     assert re.search(rf'value="{variant.id}"\s+checked', html)
@@ -62,13 +62,13 @@ def test_variant_query_preselects_that_variant_and_shows_its_price(client, sessi
 
 
 def test_unknown_variant_query_falls_back_to_first_available(client):
-    response = client.get("/products/magnesium-relief-cream?variant=NOPE")
+    response = client.get("/products/magnesium-body-cream?variant=NOPE")
     assert response.status_code == 200
     assert re.search(r'id="selected-price">\s*\$16\.00', response.get_data(as_text=True))
 
 
 def test_product_page_has_schema_org_product_json_ld(client):
-    data = _json_ld(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+    data = _json_ld(client.get("/products/magnesium-body-cream").get_data(as_text=True))
     assert data["@type"] == "Product"
     assert data["name"] == "Magnesium Body Cream"
     offers = {offer["sku"]: offer for offer in data["offers"]}
@@ -78,17 +78,17 @@ def test_product_page_has_schema_org_product_json_ld(client):
 
 
 def test_without_a_public_address_canonical_links_use_the_address_asked_for(client):
-    html = client.get("/products/magnesium-relief-cream", base_url="http://127.0.0.1:5000").get_data(as_text=True)
-    assert '<link rel="canonical" href="http://127.0.0.1:5000/products/magnesium-relief-cream">' in html
-    assert _json_ld(html)["url"] == "http://127.0.0.1:5000/products/magnesium-relief-cream"
+    html = client.get("/products/magnesium-body-cream", base_url="http://127.0.0.1:5000").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://127.0.0.1:5000/products/magnesium-body-cream">' in html
+    assert _json_ld(html)["url"] == "http://127.0.0.1:5000/products/magnesium-body-cream"
 
 
 def test_an_seo_title_is_the_whole_title_and_without_one_the_shop_name_follows_the_product(client, session):
     def title() -> str:
-        html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+        html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
         return re.search(r"<title>(.*?)</title>", html).group(1)
 
-    product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-cream")).one()
     assert title() == product.seo_title == "Magnesium Body Cream for Massage | Tidewater"
     product.seo_title = ""
     session.commit()
@@ -96,22 +96,22 @@ def test_an_seo_title_is_the_whole_title_and_without_one_the_shop_name_follows_t
 
 
 def test_json_ld_cannot_close_its_script_element(client, session):
-    product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-cream")).one()
     product.seo_description = "Soft </script><script>alert(1)</script> & 'quoted'"
     session.commit()
-    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
     assert "<script>alert(1)" not in html
     assert _json_ld(html)["description"] == product.seo_description
 
 
 def test_product_page_links_to_its_learn_articles(client):
-    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
     assert "Learn more" in html
     assert re.search(r'href="/learn/[a-z0-9-]+"', html)
 
 
 def test_product_copy_makes_no_drug_claims(client):
-    for slug in ("magnesium-relief-cream", "magnesium-body-butter", "magnesium-travel-stick", "recovery-bundle"):
+    for slug in ("magnesium-body-cream", "magnesium-body-butter", "magnesium-travel-stick", "recovery-bundle"):
         html = client.get(f"/products/{slug}").get_data(as_text=True)
         copy = re.search(r'<div class="product-info">(.*?)<div class="product-details">', html, re.S).group(1)
         copy = re.sub(r"<[^>]+>", " ", copy).lower()
@@ -121,7 +121,7 @@ def test_product_copy_makes_no_drug_claims(client):
 
 def test_product_page_follows_staff_order_and_leaves_out_hidden_variants_and_drafts(client, session):
     """The page reads its lists in one query and orders them itself: check it orders them as staff set."""
-    product = session.scalars(select(Product).where(Product.slug == "magnesium-relief-cream")).one()
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-cream")).one()
     variants = sorted(product.variants, key=lambda variant: variant.sku)
     for position, variant in enumerate(reversed(variants)):
         variant.position = position
@@ -135,7 +135,7 @@ def test_product_page_follows_staff_order_and_leaves_out_hidden_variants_and_dra
     articles[0].is_published = False
     session.commit()
 
-    html = client.get("/products/magnesium-relief-cream").get_data(as_text=True)
+    html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
     shown_variant_ids = re.findall(r'name="variant_id" value="(\d+)"', html)
     assert shown_variant_ids == [str(variant.id) for variant in reversed(variants[1:])]
     assert re.findall(r'alt="Photo (\w+)"', html) == ["first", "second", "third"]

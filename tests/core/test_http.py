@@ -20,7 +20,7 @@ def test_response_headers_are_found_whatever_their_case():
 
 
 def test_a_page_says_its_type_once_and_varies_by_cookie_once(client):
-    response = client.get("/products/magnesium-relief-cream")
+    response = client.get("/products/magnesium-body-cream")
     assert response.headers.getlist("Content-Type") == ["text/html; charset=utf-8"]
     assert response.headers.getlist("Vary") == ["Cookie"]
 

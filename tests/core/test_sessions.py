@@ -18,7 +18,7 @@ def config_overrides(request, tmp_path) -> dict:
 
 
 def test_the_session_cookie_is_the_one_flask_writes(app, client):
-    response = client.get("/products/magnesium-relief-cream")  # its form stores a CSRF token
+    response = client.get("/products/magnesium-body-cream")  # its form stores a CSRF token
     [header] = response.headers.getlist("Set-Cookie")
     value = header.split(";")[0].removeprefix("session=")
     stock = SecureCookieSessionInterface()

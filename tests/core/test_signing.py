@@ -13,7 +13,7 @@ def _stock_session_serializer(app) -> URLSafeTimedSerializer:
 
 
 def test_the_pages_token_and_cookies_read_with_the_stock_serializers(app, client, session):
-    page = client.get("/products/magnesium-relief-cream")
+    page = client.get("/products/magnesium-body-cream")
     token = csrf_token_from(page.get_data(as_text=True))
     stored = _stock_session_serializer(app).loads(client.get_cookie("session").value)
     assert URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").loads(token) == stored["csrf_token"]
@@ -38,7 +38,7 @@ def test_a_session_and_token_signed_by_flask_wtf_itself_are_accepted(app, client
 
 
 def test_a_token_with_a_forged_signature_is_refused(app, client, session):
-    token = csrf_token_from(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+    token = csrf_token_from(client.get("/products/magnesium-body-cream").get_data(as_text=True))
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     response = add(client, forged, variant_by_sku(session, "TMC-CRM-2-UNS").id)
     assert response.status_code == 400
@@ -49,7 +49,7 @@ def test_a_token_with_a_forged_signature_is_refused(app, client, session):
 def test_a_long_session_still_round_trips(app, client, session):
     """Past a hundred bytes the session is compressed, as Flask compresses it."""
     variant = variant_by_sku(session, "TMC-CRM-2-UNS")
-    token = csrf_token_from(client.get("/products/magnesium-relief-cream").get_data(as_text=True))
+    token = csrf_token_from(client.get("/products/magnesium-body-cream").get_data(as_text=True))
     add(client, token, variant.id, "abc")  # a refused quantity: its message is flashed into the session
     cookie = client.get_cookie("session").value
     assert cookie.startswith(".")  # itsdangerous' mark of a compressed payload
@@ -62,5 +62,5 @@ def test_a_permanent_session_keeps_its_lifetime(client):
     with client.session_transaction() as stored:
         stored["note"] = "kept"
         stored.permanent = True
-    [header] = client.get("/products/magnesium-relief-cream").headers.getlist("Set-Cookie")
+    [header] = client.get("/products/magnesium-body-cream").headers.getlist("Set-Cookie")
     assert "Expires=" in header

@@ -36,8 +36,8 @@ def test_every_fixed_url_builds_to_its_route(app, endpoint):
                          + [("page_urls", slug, f"/pages/{slug}") for slug in PAGES]
                          + [("product_urls", "magnesium-body-butter", "/products/magnesium-body-butter"),
                             ("article_urls", "how-common-is-back-pain", "/learn/how-common-is-back-pain"),
-                            ("image_urls", "img/products/relief-cream-lavender.svg",
-                             fingerprinted_url("img/products/relief-cream-lavender.svg"))])
+                            ("image_urls", "img/products/body-cream-lavender.svg",
+                             fingerprinted_url("img/products/body-cream-lavender.svg"))])
 def test_every_static_file_and_slug_url_answers(app, client, helper, key, expected):
     with app.test_request_context("/"):
         url = render_template_string(f"{{{{ {helper}['{key}'] }}}}")

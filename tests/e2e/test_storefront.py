@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
-PRODUCT_PATH = "/products/magnesium-relief-cream"
+PRODUCT_PATH = "/products/magnesium-body-cream"
 PRODUCT_NAME = "Magnesium Body Cream"
 VARIANT = "4 oz / Lavender"  # $26.00, discounted from $29.00; the default variant is $16.00
 
