@@ -58,13 +58,7 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     CHECKOUT_EXPIRY_MINUTES = 45  # Stripe accepts 30 minutes to 24 hours
-    SHIPPING_COUNTRIES = ["US", "CA"]
-    # code: (name shown to shoppers, price in cents); standard is free from the threshold up.
-    SHIPPING_RATES = {
-        "standard": ("Standard shipping (3–5 business days)", 595),
-        "express": ("Express shipping (1–2 business days)", 1495),
-    }
-    FREE_STANDARD_SHIPPING_FROM_MINOR = 5000
+    # Shipping countries, rates and delivery estimates: app/orders/shipping.py.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     # How many proxies (load balancer, nginx) sit in front: their X-Forwarded-* headers are

@@ -22,8 +22,10 @@ def stock(session, sku: str) -> tuple[int, int]:
 def test_review_page_shows_cart_and_shipping_choices(shopper):
     shopper.add("TMC-CRM-2-UNS", 1)
     html = unescape(shopper.client.get("/checkout").get_data(as_text=True))
-    assert "Standard shipping (3–5 business days)" in html
-    assert "Express shipping" in html
+    assert "Standard shipping" in html and "Express shipping" in html
+    assert "Delivery after dispatch: US 3–7 business days, Canada 6–12 business days." in html
+    assert "Delivery after dispatch: US 1–3 business days, Canada 3–5 business days. Not available to PO boxes." in html
+    assert "dispatch orders within 1–2 business days" in html
     assert "Pay securely" in html
     shopper.add("TMC-CRM-8-UNS", 2)  # $84 + $16: over the free-shipping threshold
     assert "Free standard shipping" in shopper.client.get("/checkout").get_data(as_text=True)
@@ -47,6 +49,8 @@ def test_pay_end_to_end(shopper, session, stripe_server, deliver, app):
     assert sent["params"]["metadata"] == {"order_id": str(order.id), "order_number": order.number}
     assert sent["params"]["payment_intent_data"]["metadata"]["order_id"] == str(order.id)
     assert sent["params"]["shipping_address_collection"]["allowed_countries"] == ["US", "CA"]
+    assert sent["params"]["shipping_options"][0]["shipping_rate_data"]["display_name"] == \
+        "Express shipping (US 1–3 business days, Canada 3–5 business days)"
     assert sent["idempotency_key"] == f"checkout-{order.number}"
 
     stripe_server.complete(session_id, email="jo@example.com")

@@ -1,0 +1,43 @@
+"""Information pages against the code: the demo shipping page states the figures checkout uses."""
+import re
+from html import unescape
+
+from app.money import format_money
+from app.orders import shipping
+
+
+def page_text(client, path: str) -> str:
+    """The page as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
+    return plain(client.get(path).get_data(as_text=True))
+
+
+def plain(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def dollars(amount_minor: int) -> str:
+    """$5.95, and $50 for whole dollars, as the pages write them."""
+    return format_money(amount_minor, "USD").removesuffix(".00")
+
+
+def test_shipping_page_states_the_rates_and_delivery_times_checkout_uses(client):
+    html = client.get("/pages/shipping").get_data(as_text=True)
+    text = plain(html)
+    bullets = [plain(item) for item in re.findall(r"<li>(.*?)</li>", html, re.S)]
+    for method in shipping.METHODS.values():
+        bullet, = (item for item in bullets if item.startswith(f"{method.name}: {dollars(method.amount_minor)}"))
+        stated = re.findall(r"(\d+–\d+ business days) (?:after dispatch )?(within the US|to Canada)", bullet)
+        assert stated == [(method.estimate(country), {"US": "within the US", "CA": "to Canada"}[country])
+                          for country in method.business_days], method.code
+        if method.restriction:
+            assert method.restriction.lower().removeprefix("not") in bullet.lower(), method.code
+    assert f"Free standard shipping on orders of {dollars(shipping.FREE_STANDARD_FROM_MINOR)} or more" in text
+    fewest, most = shipping.DISPATCH_BUSINESS_DAYS
+    assert f"dispatched within {fewest}–{most} business days" in text
+    assert set(shipping.COUNTRIES) == {"US", "CA"} and "United States and Canada" in text
+
+
+def test_cart_states_the_free_shipping_threshold(shopper):
+    shopper.add("TMC-CRM-2-UNS", 1)
+    text = page_text(shopper.client, "/cart")
+    assert f"free on orders of {dollars(shipping.FREE_STANDARD_FROM_MINOR)} or more" in text
