@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import stripe
-from flask import current_app
+from flask import current_app, render_template
 from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
@@ -73,6 +73,8 @@ def checkout_params(order: Order, *, success_url: str, cancel_url: str) -> Sessi
                 }
             }
         ],
+        # Stripe shows no tax line (the shop does not compute tax): say what the total includes.
+        "custom_text": {"submit": {"message": render_template("checkout/_tax_note.txt")}},
         "allow_promotion_codes": True,
         "expires_at": int(time.time()) + config["CHECKOUT_EXPIRY_MINUTES"] * 60,
         "success_url": success_url,

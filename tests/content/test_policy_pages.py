@@ -37,7 +37,16 @@ def test_shipping_page_states_the_rates_and_delivery_times_checkout_uses(client)
     assert set(shipping.COUNTRIES) == {"US", "CA"} and "United States and Canada" in text
 
 
-def test_cart_states_the_free_shipping_threshold(shopper):
+def test_cart_states_the_free_shipping_threshold_and_promises_no_tax_later(shopper):
     shopper.add("TMC-CRM-2-UNS", 1)
     text = page_text(shopper.client, "/cart")
     assert f"free on orders of {dollars(shipping.FREE_STANDARD_FROM_MINOR)} or more" in text
+    assert "Shipping is worked out at checkout." in text and "tax" not in text.lower()
+
+
+def test_terms_say_what_checkout_says_about_tax(client):
+    """The shop computes no sales tax: prices include any that is due, and checkout adds none."""
+    text = page_text(client, "/pages/terms")
+    assert "Prices are in US dollars and include any sales tax due: we add nothing for tax at checkout" in text
+    assert "the carrier may collect import duties, taxes or a brokerage fee on delivery" in text
+    assert "we are required to collect" not in text

@@ -32,6 +32,7 @@ def act(shopper, page_url: str, action: str, **fields):
 def test_page_is_clearly_labelled_as_a_test(shopper):
     html = shopper.client.get(start(shopper)).get_data(as_text=True)
     assert "Test payment page" in html and "No real card is charged" in html
+    assert "Prices include any sales tax due, so the total shown is what you pay." in html  # no tax line
 
 
 def test_paying_marks_the_order_paid_and_shows_the_confirmation(shopper, session):
