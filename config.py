@@ -81,6 +81,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "orders@tidewater.example")
+    # Who hears of contact messages, and of reaction reports (a serious one has a legal reporting
+    # deadline, so it may go to whoever handles product safety).
+    SHOP_STAFF_EMAIL = os.environ.get("SHOP_STAFF_EMAIL") or MAIL_DEFAULT_SENDER
+    SHOP_SAFETY_EMAIL = os.environ.get("SHOP_SAFETY_EMAIL") or SHOP_STAFF_EMAIL
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads bigger than this are refused with a 413
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
@@ -111,6 +115,8 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
     MAIL_SERVER = None
+    SHOP_STAFF_EMAIL = "staff@tidewater.example"
+    SHOP_SAFETY_EMAIL = "safety@tidewater.example"
     SHOP_URL = None  # tests that need one set it (tests/core/test_public_address.py)
     EXTRA_HOSTS: list[str] = []
 
