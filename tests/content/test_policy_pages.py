@@ -50,3 +50,20 @@ def test_terms_say_what_checkout_says_about_tax(client):
     assert "Prices are in US dollars and include any sales tax due: we add nothing for tax at checkout" in text
     assert "the carrier may collect import duties, taxes or a brokerage fee on delivery" in text
     assert "we are required to collect" not in text
+
+
+def test_privacy_policy_describes_reaction_reports_as_the_contact_form_takes_them(client):
+    privacy = page_text(client, "/pages/privacy")
+    assert "We do not collect information about your health" not in privacy
+    section = privacy[privacy.index("Reaction reports If you use our contact form"):privacy.index("Payments")]
+    for collected in ("your name", "email address", "phone number", "the product and batch number",
+                      "what happened", "whether you agree to us contacting you"):
+        assert collected in section, collected
+    assert "we report serious reactions to the regulator" in section
+    assert "Food and Drug Administration" in section and "Health Canada" in section
+    assert "permanent safety record" in section and "email receipt with a reference number" in section
+    assert "regulators" in privacy[privacy.index("Who we share data with"):]
+
+    contact = page_text(client, "/contact")
+    assert "kept as a permanent safety record" in contact and "report serious reactions to the regulator" in contact
+    assert "We email you a receipt with a reference number." in contact
