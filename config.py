@@ -58,13 +58,7 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     CHECKOUT_EXPIRY_MINUTES = 45  # Stripe accepts 30 minutes to 24 hours
-    SHIPPING_COUNTRIES = ["US", "CA"]
-    # code: (name shown to shoppers, price in cents); standard is free from the threshold up.
-    SHIPPING_RATES = {
-        "standard": ("Standard shipping (3–5 business days)", 595),
-        "express": ("Express shipping (1–2 business days)", 1495),
-    }
-    FREE_STANDARD_SHIPPING_FROM_MINOR = 5000
+    # Shipping countries, rates and delivery estimates: app/orders/shipping.py.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     # How many proxies (load balancer, nginx) sit in front: their X-Forwarded-* headers are
@@ -87,6 +81,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "orders@tidewater.example")
+    # Who hears of contact messages, and of reaction reports (a serious one has a legal reporting
+    # deadline, so it may go to whoever handles product safety).
+    SHOP_STAFF_EMAIL = os.environ.get("SHOP_STAFF_EMAIL") or MAIL_DEFAULT_SENDER
+    SHOP_SAFETY_EMAIL = os.environ.get("SHOP_SAFETY_EMAIL") or SHOP_STAFF_EMAIL
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads bigger than this are refused with a 413
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
@@ -117,6 +115,8 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
     MAIL_SERVER = None
+    SHOP_STAFF_EMAIL = "staff@tidewater.example"
+    SHOP_SAFETY_EMAIL = "safety@tidewater.example"
     SHOP_URL = None  # tests that need one set it (tests/core/test_public_address.py)
     EXTRA_HOSTS: list[str] = []
 

@@ -10,6 +10,7 @@ from app.checkout.forms import CheckoutForm
 from app.extensions import db
 from app.mail.services import commit_then_send
 from app.orders import services as orders
+from app.orders import shipping
 from app.payments.gateway import PaymentServiceUnavailable, get_gateway
 from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders
 
@@ -40,7 +41,8 @@ def review():
     if current_user.is_authenticated and not form.email.data:
         form.email.data = current_user.email
     if not form.validate_on_submit():
-        return render_template("checkout/review.html", cart=cart, summary=summary, form=form, choices=choices)
+        return render_template("checkout/review.html", cart=cart, summary=summary, form=form, choices=choices,
+                               dispatch_days=shipping.DISPATCH_BUSINESS_DAYS)
     try:
         order = services.place_order(db.session, cart=cart, shipping_code=form.shipping.data,
                                      email=form.email.data or "",

@@ -10,6 +10,7 @@ from app.cart.models import Cart
 from app.cart.services import fit_cart_to_stock, line_problem
 from app.catalog.services import OutOfStock
 from app.db import utcnow
+from app.orders import shipping
 from app.orders.models import Order
 from app.orders.services import LineSnapshot, ShippingChoice, create_order
 
@@ -27,12 +28,15 @@ class CartChanged(CheckoutError):
 
 
 def shipping_choices(subtotal_minor: int) -> list[ShippingChoice]:
-    config = current_app.config
+    """Each method at its price for this subtotal, with every country's delivery estimate: the
+    address (and so the country) is entered later, on the payment page."""
     choices = []
-    for code, (name, amount) in config["SHIPPING_RATES"].items():
-        if code == "standard" and subtotal_minor >= config["FREE_STANDARD_SHIPPING_FROM_MINOR"]:
-            name, amount = name.replace("Standard shipping", "Free standard shipping"), 0
-        choices.append(ShippingChoice(code=code, name=name, amount_minor=amount))
+    for method in shipping.METHODS.values():
+        name, amount = method.name, method.amount_minor
+        if method.code == "standard" and subtotal_minor >= shipping.FREE_STANDARD_FROM_MINOR:
+            name, amount = f"Free {name[0].lower()}{name[1:]}", 0
+        choices.append(ShippingChoice(code=method.code, name=name, amount_minor=amount,
+                                      estimates=method.estimates(), restriction=method.restriction))
     return choices
 
 

@@ -42,3 +42,8 @@ class ContactReport(TimestampMixin, Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     closed_by_email: Mapped[str] = mapped_column(String(255), default="")
     source_ip: Mapped[str] = mapped_column(String(64), default="")
+
+    @property
+    def reference(self) -> str:
+        """What the sender and staff quote: R-00042."""
+        return f"R-{self.id:05d}"

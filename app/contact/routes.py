@@ -6,6 +6,7 @@ from app.catalog.services import product_cards
 from app.contact import bp, services
 from app.contact.forms import ContactForm
 from app.extensions import db, limiter
+from app.mail.services import commit_then_send
 
 
 @bp.route("/contact", methods=["GET", "POST"])
@@ -18,7 +19,7 @@ def contact():
         if form.website.data:  # only bots fill the hidden field: thank them and keep nothing
             return redirect(url_for("contact.thanks"), code=303)
         try:
-            services.submit(db.session, kind=form.kind.data, name=form.name.data, email=form.email.data,
+            report = services.submit(db.session, kind=form.kind.data, name=form.name.data, email=form.email.data,
                             phone=form.phone.data or "", product_id=form.product.data or None,
                             batch_number=form.batch_number.data or "", message=form.message.data,
                             consent=form.consent.data, source_ip=request.remote_addr or "")
@@ -26,7 +27,9 @@ def contact():
             db.session.rollback()
             form.product.errors = [*form.product.errors, str(error)]
         else:
-            db.session.commit()
+            reference = report.reference
+            commit_then_send(db.session)  # a failed send stays queued for `flask send-mail`
+            flash(f"Your reference is {reference}. We're emailing you a receipt.", "success")
             return redirect(url_for("contact.thanks"), code=303)
     return render_template("contact/form.html", form=form)
 

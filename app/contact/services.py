@@ -1,6 +1,7 @@
 """Taking in contact messages and reaction reports, and staff handling them."""
 from __future__ import annotations
 
+from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -8,6 +9,7 @@ from app.accounts.models import User
 from app.catalog.models import Product
 from app.contact.models import ContactReport, ReportKind, ReportStatus
 from app.db import utcnow
+from app.mail.services import queue_email
 
 
 class ReportError(Exception):
@@ -26,7 +28,23 @@ def submit(session: Session, *, kind: str, name: str, email: str, phone: str, pr
                            source_ip=source_ip)
     session.add(report)
     session.flush()
+    _acknowledge(session, report=report)
     return report
+
+
+def _acknowledge(session: Session, *, report: ContactReport) -> None:
+    """Queue the sender's receipt and the staff alert with the report itself: they go out after
+    the commit, and a send that fails is kept and retried (`flask send-mail`), never the report."""
+    config = current_app.config
+    reaction = report.kind is ReportKind.reaction
+    # The receipt goes to an address anyone can type in: it repeats nothing the sender wrote.
+    queue_email(session, recipient=report.email, template="contact_receipt", report=report,
+                subject=f"We've received your {'report' if reaction else 'message'} ({report.reference})")
+    queue_email(session, recipient=config["SHOP_SAFETY_EMAIL"] if reaction else config["SHOP_STAFF_EMAIL"],
+                template="contact_staff_alert", report=report,
+                link=url_for("admin.report_detail", report_id=report.id, _external=True),
+                subject=(f"Reaction report {report.reference}: {report.product_name}" if reaction
+                         else f"Contact message {report.reference}"))
 
 
 def list_reports(session: Session, *, status: str = "") -> list[ContactReport]:

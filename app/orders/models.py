@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
+from app.orders.shipping import delivery_estimate
 
 
 class OrderStatus(enum.Enum):
@@ -72,6 +73,11 @@ class Order(TimestampMixin, Base):
     @property
     def refundable_minor(self) -> int:
         return self.amount_paid_minor - self.amount_refunded_minor
+
+    @property
+    def delivery_estimate(self) -> str:
+        """When to expect the parcel, for this order's method and country ('' before the address)."""
+        return delivery_estimate(self.shipping_method, (self.shipping_address or {}).get("country", ""))
 
 
 class OrderLine(Base):

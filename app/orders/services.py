@@ -47,6 +47,8 @@ class ShippingChoice:
     code: str
     name: str
     amount_minor: int
+    estimates: str = ""  # "US 3–7 business days, Canada 6–12 business days"
+    restriction: str = ""
 
 
 @dataclass(frozen=True)

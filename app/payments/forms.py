@@ -14,5 +14,5 @@ class TestPaymentForm(FlaskForm):
     city = StringField("City", validators=[DataRequired("Enter a city."), Length(max=100)])
     state = StringField("State or province", validators=[Length(max=100)])
     postal_code = StringField("ZIP or postal code", validators=[DataRequired("Enter a postal code."), Length(max=20)])
-    country = SelectField("Country", validators=[DataRequired()])  # choices come from config
+    country = SelectField("Country", validators=[DataRequired()])  # choices: app.orders.shipping.COUNTRIES
     action = SelectField(choices=list(ACTIONS), validate_choice=True)

@@ -6,6 +6,7 @@ from wtforms import SelectChoice
 
 from app.extensions import csrf, db
 from app.mail.services import commit_then_send
+from app.orders.shipping import COUNTRIES as SHIPPING_COUNTRIES
 from app.orders.models import OrderStatus
 from app.payments import bp, test_gateway
 from app.payments.forms import TestPaymentForm
@@ -39,9 +40,9 @@ def _test_order(session_id: str):
 @bp.route("/test-payments/<session_id>", methods=["GET", "POST"])
 def test_checkout(session_id: str):
     order = _test_order(session_id)
-    form = TestPaymentForm(email=order.email, country=current_app.config["SHIPPING_COUNTRIES"][0])
+    form = TestPaymentForm(email=order.email, country=next(iter(SHIPPING_COUNTRIES)))
     form.country.choices = [SelectChoice(code, Locale.parse(current_app.config["SHOP_LOCALE"]).territories[code])
-                            for code in current_app.config["SHIPPING_COUNTRIES"]]
+                            for code in SHIPPING_COUNTRIES]
     awaiting = any(event.kind == "awaiting_payment" for event in order.events)
     if request.method == "POST" and order.status is OrderStatus.pending_payment:
         action = request.form.get("action")

@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 import stripe
-from flask import current_app
+from flask import current_app, render_template
 from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
+from app.orders import shipping
 from app.orders.models import Order
 from app.payments.gateway import CheckoutRedirect, InvalidWebhook, PaymentRefused, PaymentServiceUnavailable
 
@@ -39,6 +40,15 @@ def _line_item(name: str, unit_amount: int, quantity: int, currency: str) -> Ses
     }
 
 
+def _shipping_display_name(order: Order) -> str:
+    """The method and each country's estimate: Stripe's page shows one set of options whatever
+    the country, so it cannot show only the shopper's."""
+    method = shipping.METHODS.get(order.shipping_method)
+    if method is None:
+        return order.shipping_method_name
+    return f"{order.shipping_method_name} ({method.estimates()})"[:100]  # Stripe's limit
+
+
 def checkout_params(order: Order, *, success_url: str, cancel_url: str) -> SessionCreateParams:
     """Everything Stripe is told comes from the order row, never from the shopper's form."""
     config = current_app.config
@@ -53,16 +63,18 @@ def checkout_params(order: Order, *, success_url: str, cancel_url: str) -> Sessi
         "client_reference_id": str(order.id),
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
-        "shipping_address_collection": {"allowed_countries": config["SHIPPING_COUNTRIES"]},
+        "shipping_address_collection": {"allowed_countries": list(shipping.COUNTRIES)},
         "shipping_options": [
             {
                 "shipping_rate_data": {
                     "type": "fixed_amount",
-                    "display_name": order.shipping_method_name,
+                    "display_name": _shipping_display_name(order),
                     "fixed_amount": {"amount": order.shipping_minor, "currency": currency},
                 }
             }
         ],
+        # Stripe shows no tax line (the shop does not compute tax): say what the total includes.
+        "custom_text": {"submit": {"message": render_template("checkout/_tax_note.txt")}},
         "allow_promotion_codes": True,
         "expires_at": int(time.time()) + config["CHECKOUT_EXPIRY_MINUTES"] * 60,
         "success_url": success_url,

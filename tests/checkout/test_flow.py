@@ -12,6 +12,8 @@ from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
 from tests.conftest import latest_order, session_id_from
 
+TAX_NOTE = "Prices include any sales tax due, so the total shown is what you pay."
+
 
 def stock(session, sku: str) -> tuple[int, int]:
     variant = session.scalars(select(Variant).where(Variant.sku == sku)).one()
@@ -22,8 +24,11 @@ def stock(session, sku: str) -> tuple[int, int]:
 def test_review_page_shows_cart_and_shipping_choices(shopper):
     shopper.add("TMC-CRM-2-UNS", 1)
     html = unescape(shopper.client.get("/checkout").get_data(as_text=True))
-    assert "Standard shipping (3–5 business days)" in html
-    assert "Express shipping" in html
+    assert "Standard shipping" in html and "Express shipping" in html
+    assert "Delivery after dispatch: US 3–7 business days, Canada 6–12 business days." in html
+    assert "Delivery after dispatch: US 1–3 business days, Canada 3–5 business days. Not available to PO boxes." in html
+    assert "dispatch orders within 1–2 business days" in html
+    assert TAX_NOTE in html
     assert "Pay securely" in html
     shopper.add("TMC-CRM-8-UNS", 2)  # $84 + $16: over the free-shipping threshold
     assert "Free standard shipping" in shopper.client.get("/checkout").get_data(as_text=True)
@@ -47,6 +52,9 @@ def test_pay_end_to_end(shopper, session, stripe_server, deliver, app):
     assert sent["params"]["metadata"] == {"order_id": str(order.id), "order_number": order.number}
     assert sent["params"]["payment_intent_data"]["metadata"]["order_id"] == str(order.id)
     assert sent["params"]["shipping_address_collection"]["allowed_countries"] == ["US", "CA"]
+    assert sent["params"]["shipping_options"][0]["shipping_rate_data"]["display_name"] == \
+        "Express shipping (US 1–3 business days, Canada 3–5 business days)"
+    assert sent["params"]["custom_text"]["submit"]["message"].startswith(TAX_NOTE)  # Stripe shows no tax line
     assert sent["idempotency_key"] == f"checkout-{order.number}"
 
     stripe_server.complete(session_id, email="jo@example.com")
@@ -62,13 +70,14 @@ def test_pay_end_to_end(shopper, session, stripe_server, deliver, app):
 
     html = shopper.client.get(f"/checkout/success?session_id={session_id}").get_data(as_text=True)
     assert order.number in html and "Thank you for your order" in html
-    assert re.search(r'id="order-total">\$66\.95<', html)
+    assert re.search(r'id="order-total">\$66\.95<', html) and TAX_NOTE in html
 
     mails = list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
     assert len(mails) == 1
     message = email.message_from_bytes(mails[0].read_bytes())
     assert message["To"] == "jo@example.com"
     assert order.number in message["Subject"]
+    assert TAX_NOTE in message.get_payload(0).get_payload(decode=True).decode()
 
 
 def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(shopper, session, stripe_server, deliver):

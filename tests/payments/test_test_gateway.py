@@ -1,5 +1,6 @@
 """The built-in test gateway: used without Stripe keys, through the same order state machine."""
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from app import create_app
 from app.orders.models import OrderStatus
 from config import ProductionConfig
+from tests.admin.test_orders import outbox
 from tests.conftest import csrf_token_from, latest_order
 
 ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
@@ -30,6 +32,7 @@ def act(shopper, page_url: str, action: str, **fields):
 def test_page_is_clearly_labelled_as_a_test(shopper):
     html = shopper.client.get(start(shopper)).get_data(as_text=True)
     assert "Test payment page" in html and "No real card is charged" in html
+    assert "Prices include any sales tax due, so the total shown is what you pay." in html  # no tax line
 
 
 def test_paying_marks_the_order_paid_and_shows_the_confirmation(shopper, session):
@@ -43,6 +46,21 @@ def test_paying_marks_the_order_paid_and_shows_the_confirmation(shopper, session
     assert order.number in html and "Thank you for your order" in html
     assert shopper.cart_lines() == {}
     assert shopper.variant("TMC-CRM-4-UNS").stock_reserved == 0
+
+
+@pytest.mark.parametrize("shipping, country, expected", [
+    ("standard", "CA", "standard shipping to Canada usually arrives 6–12 business days after that."),
+    ("express", "US", "express shipping to the US usually arrives 1–3 business days after that."),
+])
+def test_confirmation_gives_the_delivery_estimate_for_the_shipping_country(app, shopper, shipping, country, expected):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    page = shopper.checkout(shipping=shipping).headers["Location"]
+    response = act(shopper, page, "pay", **{**ADDRESS, "country": country})
+    html = unescape(shopper.client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "We dispatch orders within 1–2 business days; " + expected in html
+    confirmation, = outbox(app)
+    assert expected in confirmation.get_body(("plain",)).get_content()
+    assert expected in unescape(confirmation.get_body(("html",)).get_content())
 
 
 def test_declined_card_keeps_the_order_waiting(shopper, session):
