@@ -5,7 +5,7 @@
   no-cache`, which a browser may keep for its back button but must check before reusing.
 - Pages that hold a shopper's or a customer's details (cart, checkout, account, the test payment
   page, staff screens) are `no-store`: not written to disk, not shown again from the back button
-  after signing out on a shared computer, and `noindex` for search engines.
+  after signing out on a shared computer; and, but for the cart, `noindex` for search engines.
 - Static files are linked with a fingerprint of their content (`?v=`, app.urls.static_url_values),
   so a new version has a new URL: a request carrying the current fingerprint is cached for a year
   as immutable. Development keeps Flask's `no-cache`, as files change there without a restart.
@@ -49,12 +49,17 @@ def cache_fingerprinted(app: Flask, response: Response, filename: str, fingerpri
     return response
 
 
-def keep_no_copies(blueprint: Blueprint) -> None:
-    """Mark every response of a blueprint whose pages hold personal details as not to be stored."""
-    blueprint.after_request(_no_store)
+def keep_no_copies(blueprint: Blueprint, *, indexable: bool = False) -> None:
+    """Mark every response of a blueprint whose pages hold personal details as not to be stored
+    and, unless indexable, not to be indexed."""
+    blueprint.after_request(_no_store if indexable else _no_store_nor_index)
 
 
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = PERSONAL
-    response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _no_store_nor_index(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = "noindex"
+    return _no_store(response)
