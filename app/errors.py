@@ -20,19 +20,29 @@ def _render_error(code: int, title: str, message: str):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
-def _route_without_trailing_slash() -> str | None:
-    """For a GET of `/products/`: the URL of `/products` when that is a page, with the query."""
+# Pages found by a slug, which staff can only write in lower case.
+SLUG_PAGES = frozenset({"catalog.product_detail", "content.article_detail", "content.page"})
+
+
+def _tidied_address() -> str | None:
+    """For a GET that found no page, as a mistyped or hand-shortened link would: the address
+    without a trailing slash (`/products/`), and with a slug in lower case
+    (`/products/Magnesium-Body-Cream`), when that is a page; the query is kept."""
     path = request.path
-    trimmed = path.rstrip("/")
+    tidied = path.rstrip("/")
     # "//host" would be read as another site: a missing page is all such a path gets.
-    if request.method not in ("GET", "HEAD") or trimmed == path or not trimmed or trimmed.startswith("//"):
+    if request.method not in ("GET", "HEAD") or not tidied or tidied.startswith("//"):
         return None
     try:
-        current_app.create_url_adapter(request).match(trimmed, method=request.method)
+        endpoint, _values = current_app.create_url_adapter(request).match(tidied, method=request.method)
     except HTTPException:  # no such page (or a redirect of its own): keep the 404
         return None
+    if endpoint in SLUG_PAGES:
+        tidied = tidied.lower()
+    if tidied == path:
+        return None
     query = request.query_string.decode("ascii", "replace")
-    return request.script_root + trimmed + (f"?{query}" if query else "")
+    return request.script_root + tidied + (f"?{query}" if query else "")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -54,8 +64,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code not in MESSAGES:
             return error
-        if error.code == 404 and (without_slash := _route_without_trailing_slash()):
-            return redirect(without_slash, 301)
+        if error.code == 404 and (tidied := _tidied_address()):
+            return redirect(tidied, 301)
         title, message = MESSAGES[error.code]
         return _render_error(error.code, title, message)
 

@@ -73,18 +73,28 @@ def test_favicon_ico_leads_to_the_sites_icon(client):
 @pytest.mark.parametrize(("path", "location"), [("/products/", "/products"),
                                                 ("/learn/how-common-is-back-pain/?ref=mail",
                                                  "/learn/how-common-is-back-pain?ref=mail"),
-                                                ("/cart//", "/cart")])
-def test_a_trailing_slash_leads_to_the_page_without_it(client, path, location):
+                                                ("/cart//", "/cart"),
+                                                ("/products/Magnesium-Body-Cream?variant=TMC-CRM-4-LAV",
+                                                 "/products/magnesium-body-cream?variant=TMC-CRM-4-LAV"),
+                                                ("/learn/How-Common-Is-Back-Pain/", "/learn/how-common-is-back-pain"),
+                                                ("/pages/SHIPPING", "/pages/shipping")])
+def test_a_trailing_slash_or_a_slug_in_capitals_leads_to_the_page(client, path, location):
     response = client.get(path)
     assert (response.status_code, response.headers.get("Location")) == (301, location)
     assert client.get(location).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/no-such-page/", "//evil.example/", "///evil.example/"])
+@pytest.mark.parametrize("path", ["/no-such-page/", "//evil.example/", "///evil.example/", "/Products"])
 def test_a_trailing_slash_on_no_page_or_another_sites_address_stays_a_404(client, path):
     response = client.get(environ_overrides={"PATH_INFO": path})  # as sent, not read as a host
     assert "Location" not in response.headers
     assert response.status_code in (400, 404)
+
+
+def test_a_slug_in_capitals_of_no_product_ends_at_the_404_of_its_lower_case_address(client):
+    response = client.get("/products/No-Such-Cream")
+    assert (response.status_code, response.headers["Location"]) == (301, "/products/no-such-cream")
+    assert client.get("/products/no-such-cream").status_code == 404
 
 
 def test_a_form_posted_to_an_address_with_a_trailing_slash_is_not_redirected(client, csrf_token):
