@@ -139,8 +139,21 @@ class ProductionConfig(Config):
         if not (config["STRIPE_SECRET_KEY"] and config["STRIPE_WEBHOOK_SECRET"]):
             problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set "
                             "(the built-in test gateway takes no real payments)")
+        if not config["MAIL_SERVER"]:
+            problems.append("MAIL_SERVER must be set: order confirmations, password resets and "
+                            "reaction reports go by email (without it they are only written to files)")
+        for setting in ("MAIL_DEFAULT_SENDER", "SHOP_SAFETY_EMAIL"):
+            if _is_placeholder_address(config[setting]):
+                problems.append(f"{setting} must be the shop's own address, not {config[setting]!r}"
+                                + (" (reaction reports go there, and a serious one has a legal reporting deadline)"
+                                   if setting == "SHOP_SAFETY_EMAIL" else ""))
         if problems:
             raise RuntimeError("Unsafe production configuration: " + "; ".join(problems))
+
+
+def _is_placeholder_address(address: str | None) -> bool:
+    """Empty, or at a domain reserved for examples, like the defaults above."""
+    return not address or address.rstrip(">").lower().endswith(".example")
 
 
 CONFIGS: dict[str, type[Config]] = {

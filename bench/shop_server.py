@@ -86,6 +86,8 @@ def demo_shop(backend: str, app_dir: Path = ROOT) -> Iterator[dict]:
             STRIPE_SECRET_KEY="sk_test_bench",
             SHOP_URL=f"http://{HOST}",  # gunicorn() sets the port it serves on
             STRIPE_WEBHOOK_SECRET="whsec_bench",
+            # Production refuses to start without mail settings; page loads send none.
+            MAIL_SERVER="127.0.0.1", MAIL_DEFAULT_SENDER="orders@bench.test", SHOP_SAFETY_EMAIL="safety@bench.test",
         )
         run([BIN / "flask", "--app", "app", "db", "upgrade"], cwd=app_dir, env=env)
         run([BIN / "flask", "--app", "app", "seed-demo"], cwd=app_dir, env=env)

@@ -25,7 +25,7 @@ from app.catalog.models import Variant
 from app.demo import load_demo_data
 from app.extensions import db
 from app.orders.models import Order
-from config import TestConfig
+from config import ProductionConfig, TestConfig
 from tests.fakes.stripe_server import event_payload, sign_payload, start_stripe_server
 
 _TEMP_DIR = Path(tempfile.mkdtemp(prefix="shop-tests-"))
@@ -35,6 +35,14 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TEMP_DIR / '
 
 def make_config(database_url: str = DATABASE_URL, **overrides) -> type[TestConfig]:
     return type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+
+
+def production_config(**settings) -> type[ProductionConfig]:
+    """ProductionConfig with every required setting, then these."""
+    required = {"SECRET_KEY": "x" * 40, "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
+                "SHOP_URL": "https://shop.tidewater.test", "MAIL_SERVER": "smtp.tidewater.test",
+                "MAIL_DEFAULT_SENDER": "orders@tidewater.test", "SHOP_SAFETY_EMAIL": "safety@tidewater.test"}
+    return type("Prod", (ProductionConfig,), {**required, **settings})
 
 
 def dispose_engines(app: Flask) -> None:

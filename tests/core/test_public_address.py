@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from config import ProductionConfig
-from tests.conftest import csrf_token_from, make_config
+from tests.conftest import csrf_token_from, make_config, production_config
 
 SHOP = "https://shop.example"
 
@@ -75,9 +74,22 @@ def test_a_public_address_that_is_not_one_is_refused(shop_url):
         create_app(make_config(SHOP_URL=shop_url))
 
 
+def test_production_starts_with_every_required_setting(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    assert create_app(production_config()).config["SHOP_SAFETY_EMAIL"] == "safety@tidewater.test"
+
+
 def test_production_refuses_to_start_without_a_public_address(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "x" * 40, "STRIPE_SECRET_KEY": "sk_live_x",
-                                                "STRIPE_WEBHOOK_SECRET": "whsec_x", "SHOP_URL": None})
     with pytest.raises(RuntimeError, match="SHOP_URL"):
-        create_app(config)
+        create_app(production_config(SHOP_URL=None))
+
+
+@pytest.mark.parametrize(("settings", "named"), [({"MAIL_SERVER": None}, "MAIL_SERVER"),
+                                                 ({"SHOP_SAFETY_EMAIL": "orders@tidewater.example"}, "SHOP_SAFETY_EMAIL"),
+                                                 ({"MAIL_DEFAULT_SENDER": "Shop <orders@tidewater.example>"},
+                                                  "MAIL_DEFAULT_SENDER")])
+def test_production_refuses_to_start_without_mail_or_with_a_placeholder_address(monkeypatch, settings, named):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    with pytest.raises(RuntimeError, match=named):
+        create_app(production_config(**settings))

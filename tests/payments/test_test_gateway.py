@@ -7,9 +7,8 @@ import pytest
 
 from app import create_app
 from app.orders.models import OrderStatus
-from config import ProductionConfig
 from tests.admin.test_orders import outbox
-from tests.conftest import csrf_token_from, latest_order
+from tests.conftest import csrf_token_from, latest_order, production_config
 
 ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
            "state": "ME", "postal_code": "04101", "country": "US"}
@@ -106,18 +105,14 @@ def test_unknown_test_session_is_404(client):
 
 def test_production_refuses_to_start_without_stripe(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "x" * 40, "STRIPE_SECRET_KEY": None,
-                                                "STRIPE_WEBHOOK_SECRET": None})
     with pytest.raises(RuntimeError, match="STRIPE_SECRET_KEY"):
-        create_app(config)
+        create_app(production_config(STRIPE_SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None))
 
 
 def test_production_refuses_a_weak_secret_key(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "short", "STRIPE_SECRET_KEY": "sk_live_x",
-                                                "STRIPE_WEBHOOK_SECRET": "whsec_x"})
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app(config)
+        create_app(production_config(SECRET_KEY="short"))
 
 
 def test_delayed_payment_keeps_the_email_and_address_given_at_checkout(app, shopper, session):
