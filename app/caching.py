@@ -4,7 +4,7 @@
   may sit in a shared cache (a CDN, a company proxy): by default a response is `private,
   no-cache`, which a browser may keep for its back button but must check before reusing.
 - Pages that hold a shopper's or a customer's details (cart, checkout, account, the test payment
-  page, staff screens) are `no-store`: not written to disk, not shown again from the back button
+  page, the contact form, staff screens) are `no-store`: not written to disk, not shown again from the back button
   after signing out on a shared computer; and, but for the cart, `noindex` for search engines.
 - Static files are linked with a fingerprint of their content (`?v=`, app.urls.static_url_values),
   so a new version has a new URL: a request carrying the current fingerprint is cached for a year

@@ -48,4 +48,5 @@ def _moved_or_not_found(slug: str):
     # Browsers keep a 301 with no expiry for good; a day lets a slug taken back by its own
     # product (old -> new -> old) stop bouncing a visitor between the two.
     response.cache_control.max_age = 86400
+    response.cache_control.private = True  # as every page (app.caching): a CDN must not keep it
     return response

@@ -33,7 +33,7 @@ def test_a_renamed_product_answers_301_at_its_old_address_keeping_the_query(admi
     response = client.get("/products/magnesium-body-butter?variant=TMC-BTR-4-VAN")
     assert response.status_code == 301
     assert response.headers["Location"] == "/products/whipped-body-butter?variant=TMC-BTR-4-VAN"
-    assert response.headers["Cache-Control"] == "max-age=86400"
+    assert response.headers["Cache-Control"] == "max-age=86400, private"
     assert client.get("/products/magnesium-body-butter").headers["Location"] == "/products/whipped-body-butter"
     page = client.get(response.headers["Location"])
     after = product(session, "whipped-body-butter")

@@ -28,13 +28,13 @@ def test_pages_with_a_shoppers_details_are_never_stored_and_private_ones_not_ind
     client.post("/cart/add", data={"csrf_token": token, "variant_id": "1", "quantity": "1"})
     shopper = sign_in(*shopper_account)
     staff = sign_in("admin")
-    for browser, path in [(client, "/cart"), (client, "/checkout"), (client, "/account/sign-in"),
+    for browser, path in [(client, "/cart"), (client, "/contact"), (client, "/checkout"), (client, "/account/sign-in"),
                           (shopper, "/account"), (staff, "/admin/orders"), (shopper, "/admin/orders")]:
         response = browser.get(path)
         assert response.status_code in (200, 302, 303, 403), (path, response.status_code)
         assert response.headers.getlist("Cache-Control") == ["private, no-store"], path
-        # The cart stays indexable, as robots.txt lets crawlers in; the rest are not.
-        assert response.headers.get("X-Robots-Tag") == (None if path == "/cart" else "noindex"), path
+        # The cart and the contact page stay indexable, as robots.txt lets crawlers in; the rest are not.
+        assert response.headers.get("X-Robots-Tag") == (None if path in ("/cart", "/contact") else "noindex"), path
 
 
 def test_static_files_are_linked_by_their_contents_fingerprint_and_kept_for_a_year(client):
