@@ -1,4 +1,6 @@
 """Styled error pages, and a clear message instead of a bare 400 when a form's token is stale."""
+from urllib.parse import quote
+
 from flask import Flask, Response, current_app, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -20,6 +22,7 @@ def _render_error(code: int, title: str, message: str):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+PATH_CHARACTERS = "/-._~!$&'()*+,;=:@"  # RFC 3986's characters of a path, left as they are
 # Pages found by a slug, which staff can only write in lower case.
 SLUG_PAGES = frozenset({"catalog.product_detail", "content.article_detail", "content.page"})
 
@@ -42,7 +45,9 @@ def _tidied_address() -> str | None:
     if tidied == path:
         return None
     query = request.query_string.decode("ascii", "replace")
-    return request.script_root + tidied + (f"?{query}" if query else "")
+    # The path arrives decoded: encoded again, "%3F" stays part of it instead of starting a query,
+    # and a "%0D%0A" cannot end the Location header.
+    return request.script_root + quote(tidied, safe=PATH_CHARACTERS) + (f"?{query}" if query else "")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -91,6 +91,16 @@ def test_a_trailing_slash_on_no_page_or_another_sites_address_stays_a_404(client
     assert response.status_code in (400, 404)
 
 
+@pytest.mark.parametrize(("path", "location"), [("/products/a%3Fb/", "/products/a%3Fb"),
+                                                ("/products/a%23b/", "/products/a%23b"),
+                                                ("/learn/x%0d%0aSet-Cookie:a=b/", "/learn/x%0D%0Aset-cookie:a=b"),
+                                                ("/learn/caf%C3%A9/", "/learn/caf%C3%A9")])
+def test_a_tidied_address_keeps_its_encoded_characters_encoded(client, path, location):
+    response = client.get(path)
+    assert (response.status_code, response.headers["Location"]) == (301, location)
+    assert "Set-Cookie" not in response.headers
+
+
 def test_a_slug_in_capitals_of_no_product_ends_at_the_404_of_its_lower_case_address(client):
     response = client.get("/products/No-Such-Cream")
     assert (response.status_code, response.headers["Location"]) == (301, "/products/no-such-cream")
