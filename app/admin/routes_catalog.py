@@ -1,6 +1,7 @@
 """Stock and product screens: levels, adjustments with reasons, history; products and variants."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.admin import bp, services
 from app.admin.forms import ImageForm, ProductForm, StockAdjustForm, ThresholdForm, VariantForm
@@ -15,6 +16,16 @@ from app.security import role_required
 PRODUCT_FIELDS = ("name", "slug", "summary", "description_markdown", "ingredients", "directions_markdown",
                   "warnings_markdown", "seo_title", "seo_description", "position", "is_active", "is_featured")
 VARIANT_FIELDS = ("sku", "size", "scent", "price_minor", "compare_at_minor", "weight_grams", "position", "is_active")
+# The checks for a free slug or SKU read before writing; two staff saving the same one at the same
+# moment both pass them, and the database's unique constraint stops the second at commit.
+SAVED_BY_SOMEONE_ELSE = ("Someone else saved a product or variant with the same web address or SKU at the same "
+                         "moment. Nothing was saved: reload the page, check it and try again.")
+
+
+def refuse_save(error: Exception) -> None:
+    """Undo a save that failed, and tell staff why: a rule of the catalogue, or a race lost at commit."""
+    db.session.rollback()
+    flash(SAVED_BY_SOMEONE_ELSE if isinstance(error, IntegrityError) else str(error), "error")
 
 
 @bp.get("/stock")
@@ -99,14 +110,13 @@ def product_edit(product_id: int | None):
                 "name", "summary", "description", "ingredients", "directions", "warnings", "seo_title",
                 "seo_description", "position", "is_active", "is_featured")}
             saved = catalog.save_product(db.session, slug=form.slug.data, product_id=product_id, **fields)
-        except catalog.CatalogError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
             services.audit(db.session, actor=current_user, action="product.create" if before is None else "product.edit",
                            obj_type="product", obj_id=saved.slug, before=before,
                            after=services.snapshot(saved, *PRODUCT_FIELDS))
             db.session.commit()
+        except (catalog.CatalogError, IntegrityError) as error:
+            refuse_save(error)
+        else:
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("admin.product_edit", product_id=saved.id), code=303)
     elif request.method == "POST":
@@ -134,14 +144,13 @@ def variant_edit(product_id: int, variant_id: int | None):
                 scent=form.scent.data, price_minor=parse_money(form.price.data, currency), currency=currency, compare_at_minor=compare_at,
                 weight_grams=form.weight_grams.data, position=form.position.data, is_active=form.is_active.data,
             )
-        except (catalog.CatalogError, ValueError) as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
             services.audit(db.session, actor=current_user, action="variant.create" if before is None else "variant.edit",
                            obj_type="variant", obj_id=saved.sku, before=before,
                            after=services.snapshot(saved, *VARIANT_FIELDS))
             db.session.commit()
+        except (catalog.CatalogError, ValueError, IntegrityError) as error:
+            refuse_save(error)
+        else:
             flash(f"Saved {saved.sku}. Stock is changed on the stock screen.", "success")
             return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
     elif request.method == "POST":

@@ -89,3 +89,16 @@ def test_the_old_address_is_looked_up_only_when_no_product_has_the_slug(admin, s
     with count_queries() as counter:
         assert client.get("/products/magnesium-body-butter").status_code == 301
     assert counter.count == 2
+
+
+def test_a_rename_that_loses_a_race_for_the_same_address_is_refused_without_an_error_page(admin, session):
+    butter = product(session, "magnesium-body-butter")
+    name = butter.name
+    # What another member of staff renaming the butter at the same moment commits first: its
+    # current address kept as an old one. Ours was checked before that and collides at commit.
+    session.add(ProductRedirect(old_slug="magnesium-body-butter", product_id=butter.id))
+    session.commit()
+    page = rename(admin, session, "magnesium-body-butter", "whipped-body-butter")
+    assert "Someone else saved a product or variant with the same web address" in page
+    assert product(session, "magnesium-body-butter").name == name
+    assert session.scalars(select(Product).where(Product.slug == "whipped-body-butter")).first() is None
