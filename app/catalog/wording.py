@@ -16,6 +16,7 @@ refused after a verb that raises or keeps them up, not after "we do not claim th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 CLAIMS = re.compile(
@@ -27,6 +28,7 @@ CLAIMS = re.compile(
     r"|(?:sleep|rest)(?:s|ing)? (?:better|deeper|soundly|through the night)"
     r"|(?:better|deeper|improved?|restful|restorative) sleep|fall(?:s|ing)? asleep|sleep aids?"
     r"|bloodstream|blood (?:stream|levels?|flow)|serum magnesium|transdermal(?:ly)?|through (?:the|your) skin"
+    r"|absorb(?:s|ed|ing)? (?:\w+ ){0,2}magnesium|magnesium absorption|top(?:s|ped|ping)? up (?:your )?magnesium"
     r"|(?:improv|boost|increas|stimulat|promot)(?:e|es|ed|s|ing)? (?:blood )?circulation"
     r"|(?:boost|rais|increas|restor|replenish|elevat|correct|improv|support|maintain|balanc|top)"
     r"(?:e|es|ed|s|ing)?(?: up)?(?: (?:your|the body's|body|healthy|normal|optimal|cellular))*"
@@ -46,9 +48,17 @@ MEDICAL_WORDS = re.compile(
     r"|migraines?|insomnia|sleeplessness|anxi(?:ety|eties|ous)|depress(?:ion|ive)|panic attacks?|adhd"
     r"|eczema|psoriasis|wounds?|injur(?:y|ies)|deficien(?:cy|cies|t)|diseases?|disorders?|syndromes?"
     r"|symptoms?|diabet\w*|osteoporo\w*|hypertension|blood pressure|circulation|pms|menstrua\w*"
-    r"|heal(?:s|ed|ing|er|ers)?|treat(?:s|ed|ing|ment|ments)?(?! yourself)|injections?"
+    # "treat" as a verb or a treatment, not "a (little) treat" or "treat yourself"
+    r"|heal(?:s|ed|ing|er|ers)?|treat(?:s|ed|ing|ment|ments)|(?<!a )(?<!little )treat(?! yourself)|injections?"
     r"|drugs?|medicines?|medicinal|medications?|prescriptions?|pharmaceutical\w*"
     r")\b",
+    re.IGNORECASE,
+)
+
+# A warning may name a condition, never promise to help with one ("Great for back pain").
+PROMISES = re.compile(
+    r"\b(?:(?:great|good|ideal|perfect|best) (?:for|against)|helps? (?:with|against|ease|calm)"
+    r"|effective (?:for|against|on)|works? (?:for|against|on))\b",
     re.IGNORECASE,
 )
 
@@ -65,11 +75,18 @@ def drug_claims(fields: Mapping[str, object], names: Iterable[str]) -> list[tupl
     """(field label, the words found) for each of these fields whose text makes a drug claim."""
     found = []
     for name in names:
-        text = " ".join(str(fields.get(name) or "").split())  # a phrase may run over a line break
+        text = " ".join(_plain_letters(str(fields.get(name) or "")).split())  # a phrase may run over a line break
         if name == "slug":
             text = text.replace("-", " ")  # so "pain-relief" reads as the words it spells
-        patterns = (CLAIMS,) if name in WARNING_FIELDS else (CLAIMS, MEDICAL_WORDS)
+        patterns = (CLAIMS, PROMISES) if name in WARNING_FIELDS else (CLAIMS, MEDICAL_WORDS)
         words = sorted({match.group(0).lower() for pattern in patterns for match in pattern.finditer(text)})
         if words:
             found.append((LABELS.get(name, name), words))
     return found
+
+
+def _plain_letters(text: str) -> str:
+    """The text as the words read: accents off ("reliéf") and invisible characters out (a soft
+    hyphen or zero-width space inside "re\u00adlief"), which would otherwise hide a word."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(character for character in decomposed if unicodedata.category(character) not in ("Mn", "Cf"))

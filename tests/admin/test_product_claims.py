@@ -33,7 +33,18 @@ DRUG_CLAIMS = [
     ("ingredients", "Aqua, Glycerin, Magnesium Chloride (pain reliever)", "Ingredients: pain, reliever"),
     ("slug", "pain-relief-stick", "Web address (slug): pain, relief"),
     ("description", "See [our article](/learn/how-common-is-back-pain).", "Description: pain"),
+    ("warnings", "Great for back pain and arthritis.", "Warnings: great for"),
+    ("summary", "Re\u00adlief in a jar, re\u200blieves tired muscles", "Summary: relief, relieves"),
+    ("name", "Reliéf Balm", "Name: relief"),
+    ("directions", "Helps your body absorb magnesium.", "How to use: absorb magnesium"),
+    ("summary", "Absorbed by the skin to top up magnesium", "Summary: top up magnesium"),
+    ("description", "A treatment for tired legs. It treats them well.", "Description: treatment, treats"),
 ]
+
+# Cosmetic copy the check must let through, in the fields a reviewer found it refused or might.
+COSMETIC = [("summary", "summary", "A little treat for tired muscles after a long day."),
+            ("description", "description_markdown", "Treat yourself to a slow massage. Absorbs quickly, no greasy feel."),
+            ("warnings", "warnings_markdown", "Stop use if pain, redness or swelling occurs. Keep away from eyes.")]
 
 
 def product(session, slug: str) -> Product:
@@ -90,6 +101,14 @@ def test_variant_labels_and_image_alt_text_are_product_copy_too(admin, session, 
     assert "Please reword Image alt text: painkilling, sore." in page_after(admin, upload)
     assert session.scalar(select(func.count(ProductImage.id)).where(ProductImage.product_id == butter.id)) == 1
     assert not list(Path(app.config["UPLOAD_FOLDER"]).rglob("*.png"))  # refused before the file was written
+
+
+@pytest.mark.parametrize(("field", "column", "copy"), COSMETIC)
+def test_cosmetic_copy_saves(admin, session, field, column, copy):
+    butter = product(session, "magnesium-body-butter")
+    html = page_after(admin, post(admin, f"/admin/products/{butter.id}", **product_form(butter, **{field: copy})))
+    assert "Saved Magnesium Body Butter" in html
+    assert getattr(product(session, "magnesium-body-butter"), column) == copy
 
 
 def test_warnings_may_name_conditions_they_warn_about(admin, session):
