@@ -63,7 +63,8 @@ def test_shipping_records_tracking_and_lots_emails_the_shopper_and_shows_on_the_
     mails = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
              for path in sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))]
     shipped = [mail for mail in mails if "on its way" in mail["Subject"]]
-    assert shipped and "9400 1000" in shipped[0].get_body(("plain",)).get_content()
+    body = shipped[0].get_body(("plain",)).get_content()
+    assert "9400 1000" in body and body.rstrip().endswith(f"batch LOT-2026-11A\n\n{app.config['SHOP_NAME']}")
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "order.ship")).one()
     assert entry.before["status"] == "paid" and entry.after["status"] == "shipped"
     assert entry.actor_email == "fulfilment@tidewater.example"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.catalog.models import StockMovement, Variant
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
+from tests.admin.test_orders import outbox
 from tests.conftest import latest_order, session_id_from
 
 TAX_NOTE = "Prices include any sales tax due, so the total shown is what you pay."
@@ -78,6 +79,23 @@ def test_pay_end_to_end(shopper, session, stripe_server, deliver, app):
     assert message["To"] == "jo@example.com"
     assert order.number in message["Subject"]
     assert TAX_NOTE in message.get_payload(0).get_payload(decode=True).decode()
+
+
+def test_plain_text_confirmation_keeps_each_part_on_its_own_lines(shopper, session, stripe_server, deliver, app):
+    shopper.add("TMC-CRM-4-UNS", 2)
+    session_id = session_id_from(shopper.checkout(shipping="express"))
+    stripe_server.complete(session_id, email="jo@example.com")
+    deliver(stripe_server.last_event("checkout.session.completed"))
+    order = latest_order(session)
+    confirmation, = outbox(app)
+    paragraphs = confirmation.get_body(("plain",)).get_content().strip().split("\n\n")
+    totals, address, estimate, promise, signature = paragraphs[-5:]
+    assert totals.splitlines()[-2] == "Total paid: $66.95"
+    assert totals.splitlines()[-1].startswith(TAX_NOTE) and totals.splitlines()[-1].endswith("on delivery.")
+    assert address.splitlines()[:2] == ["Shipping to:", order.shipping_address["name"]]
+    assert estimate == order.delivery_estimate
+    assert promise == "We'll email you again when your order ships."
+    assert signature == app.config["SHOP_NAME"]
 
 
 def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(shopper, session, stripe_server, deliver):
