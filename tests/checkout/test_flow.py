@@ -98,7 +98,8 @@ def test_plain_text_confirmation_keeps_each_part_on_its_own_lines(shopper, sessi
     assert signature == app.config["SHOP_NAME"]
 
 
-def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(shopper, session, stripe_server, deliver):
+def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(
+        app, shopper, session, stripe_server, deliver):
     shopper.add("TMC-BTR-4-UNS", 1)
     session_id = session_id_from(shopper.checkout())
     stripe_server.complete(session_id)
@@ -106,6 +107,7 @@ def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_no
     assert "Thank you for your order" in html
     order = latest_order(session)
     assert order.status is OrderStatus.paid
+    assert [mail["Subject"] for mail in outbox(app)] == [f"Your order {order.number} is confirmed"]  # sent now
     events_before = session.scalar(select(func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id))
     response = deliver(stripe_server.last_event("checkout.session.completed"))
     assert response.get_json()["outcome"].startswith("no change")

@@ -86,3 +86,33 @@ def test_a_mail_failure_keeps_the_report_and_thanks_the_sender(app, client, sess
     assert [message.recipient for message in queued] == ["ana@example.com", "safety@tidewater.example"]
     # Kept for `flask send-mail` to retry.
     assert all(message.sent_at is None and message.attempts == 1 and message.last_error for message in queued)
+
+
+def queued_mail(session) -> list[OutboxMessage]:
+    return session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_a_post_while_mail_is_down_leaves_older_mail_alone(app, client, session):
+    """Sending the backlog from a public form would spend an attempt of every queued message
+    (order confirmations too) on each post while the mail server is down, and wait for each."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port(), MAIL_USE_TLS=False)  # refused
+    thanks_page(client, send(client, session, QUESTION))
+    thanks_page(client, send(client, session, REACTION))
+    assert [(message.recipient, message.attempts) for message in queued_mail(session)] == [
+        ("lee@example.com", 1), ("staff@tidewater.example", 1),  # the first post's, tried once
+        ("ana@example.com", 1), ("safety@tidewater.example", 1)]
+
+
+def test_a_post_sends_its_own_mail_and_cron_sends_the_backlog(app, client, session):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port(), MAIL_USE_TLS=False)  # refused
+    thanks_page(client, send(client, session, QUESTION))
+    app.config.update(MAIL_SERVER="")  # delivery works again (to the outbox folder in tests)
+    thanks_page(client, send(client, session, REACTION))
+    assert [message["To"] for message in outbox(app)] == ["ana@example.com", "safety@tidewater.example"]
+    assert [message.sent_at is None for message in queued_mail(session)] == [True, True, False, False]
+
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0 and "Sent 2 message(s)." in result.output
+    assert sorted(message["To"] for message in outbox(app)) == [
+        "ana@example.com", "lee@example.com", "safety@tidewater.example", "staff@tidewater.example"]
+    assert all(message.sent_at for message in queued_mail(session))
