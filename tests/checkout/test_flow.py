@@ -13,7 +13,7 @@ from app.payments.models import PaymentEvent
 from tests.admin.test_orders import outbox
 from tests.conftest import latest_order, session_id_from
 
-TAX_NOTE = "Prices include any sales tax due, so the total shown is what you pay."
+TAX_NOTE = "Prices include any sales tax due, so we add nothing for tax: the total shown is what you pay us."
 
 
 def stock(session, sku: str) -> tuple[int, int]:
@@ -91,7 +91,7 @@ def test_plain_text_confirmation_keeps_each_part_on_its_own_lines(shopper, sessi
     paragraphs = confirmation.get_body(("plain",)).get_content().strip().split("\n\n")
     totals, address, estimate, promise, signature = paragraphs[-5:]
     assert totals.splitlines()[-2] == "Total paid: $66.95"
-    assert totals.splitlines()[-1].startswith(TAX_NOTE) and totals.splitlines()[-1].endswith("on delivery.")
+    assert totals.splitlines()[-1].startswith(TAX_NOTE) and totals.splitlines()[-1].endswith("our prices.")
     assert address.splitlines()[:2] == ["Shipping to:", order.shipping_address["name"]]
     assert estimate == order.delivery_estimate
     assert promise == "We'll email you again when your order ships."
