@@ -54,7 +54,7 @@ def test_pay_end_to_end(shopper, session, stripe_server, deliver, app):
     assert sent["params"]["payment_intent_data"]["metadata"]["order_id"] == str(order.id)
     assert sent["params"]["shipping_address_collection"]["allowed_countries"] == ["US", "CA"]
     assert sent["params"]["shipping_options"][0]["shipping_rate_data"]["display_name"] == \
-        "Express shipping (US 1–3 business days, Canada 3–5 business days)"
+        "Express shipping (delivery after dispatch: US 1–3 business days, Canada 3–5 business days)"
     assert sent["params"]["custom_text"]["submit"]["message"].startswith(TAX_NOTE)  # Stripe shows no tax line
     assert sent["idempotency_key"] == f"checkout-{order.number}"
 
