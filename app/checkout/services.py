@@ -34,7 +34,7 @@ def shipping_choices(subtotal_minor: int) -> list[ShippingChoice]:
     for method in shipping.METHODS.values():
         name, amount = method.name, method.amount_minor
         if method.code == "standard" and subtotal_minor >= shipping.FREE_STANDARD_FROM_MINOR:
-            name, amount = f"Free {name[0].lower()}{name[1:]}", 0
+            name, amount = f"Free {shipping.mid_sentence(name)}", 0
         choices.append(ShippingChoice(code=method.code, name=name, amount_minor=amount,
                                       estimates=method.estimates(), restriction=method.restriction))
     return choices

@@ -7,13 +7,15 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.mail.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
+# session.info key: the messages this session queued that commit_then_send has not sent yet.
+QUEUED_HERE = "mail.queued_here"
 
 
 def queue_email(session: Session, *, recipient: str, subject: str, template: str,
@@ -28,6 +30,7 @@ def queue_email(session: Session, *, recipient: str, subject: str, template: str
     )
     session.add(message)
     session.flush()
+    session.info.setdefault(QUEUED_HERE, []).append(message)
     return message
 
 
@@ -62,10 +65,9 @@ def _send(email: EmailMessage, message_id: int) -> None:
         smtp.send_message(email)
 
 
-def deliver_outbox(session: Session, *, limit: int = 50) -> int:
-    """Send messages not yet sent, oldest first, recording each outcome; the caller commits.
-
-    Run after a commit that queued mail, and from cron (`flask send-mail`) to retry failures.
+def deliver_outbox(session: Session, *, limit: int = 50, only_ids: list[int] | None = None) -> int:
+    """Send messages not yet sent (of only_ids, if given), oldest first, recording each outcome;
+    the caller commits. Cron (`flask send-mail`) runs it for every message, to retry failures.
     """
     query = (
         select(OutboxMessage)
@@ -74,6 +76,8 @@ def deliver_outbox(session: Session, *, limit: int = 50) -> int:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if only_ids is not None:
+        query = query.where(OutboxMessage.id.in_(only_ids))
     sent = 0
     for message in session.scalars(query).all():
         message.attempts += 1
@@ -91,7 +95,15 @@ def deliver_outbox(session: Session, *, limit: int = 50) -> int:
 
 def commit_then_send(session: Session) -> None:
     """For callers that own the transaction (routes, commands): commit the change, then send the
-    mail it queued, so no email goes out for a change that was rolled back."""
+    mail it queued, so no email goes out for a change that was rolled back.
+
+    Only this session's own messages: older ones are cron's (`flask send-mail`), so a request
+    never waits on the backlog, nor spends its messages' attempts while the mail server is down.
+    """
+    queued = session.info.pop(QUEUED_HERE, [])
+    # One whose transaction was rolled back is no longer persistent: it was never queued.
+    ids = [message.id for message in queued if inspect(message).persistent]
     session.commit()
-    deliver_outbox(session)
-    session.commit()
+    if ids:
+        deliver_outbox(session, only_ids=ids)
+        session.commit()

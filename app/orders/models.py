@@ -24,6 +24,10 @@ class OrderStatus(enum.Enum):
         return self.value.replace("_", " ").capitalize()
 
 
+# Paid, and maybe partly refunded, but not yet shipped: `ship` takes these (with shipped_at unset).
+AWAITING_SHIPMENT = (OrderStatus.paid, OrderStatus.partially_refunded)
+
+
 class Order(TimestampMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -73,6 +77,11 @@ class Order(TimestampMixin, Base):
     @property
     def refundable_minor(self) -> int:
         return self.amount_paid_minor - self.amount_refunded_minor
+
+    @property
+    def awaiting_shipment(self) -> bool:
+        """Paid and not yet handed to the carrier, so the delivery estimate still lies ahead."""
+        return self.status in AWAITING_SHIPMENT and self.shipped_at is None
 
     @property
     def delivery_estimate(self) -> str:

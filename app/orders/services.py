@@ -17,7 +17,7 @@ from app.catalog.services import release_stock, reserve_stock, restock_sold, sel
 from app.db import utcnow
 from app.mail.services import queue_email
 from app.money import format_money
-from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from app.orders.models import AWAITING_SHIPMENT, Order, OrderEvent, OrderLine, OrderStatus
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on the phone
 OPEN_FOR_PAYMENT = (OrderStatus.pending_payment,)
@@ -321,7 +321,7 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     missing = [line.sku for line in order.lines if not lot_numbers.get(line.id, "").strip()]
     if missing:
         raise OrderError(f"Enter the batch (lot) number for {', '.join(missing)}.")
-    if not _compare_and_set(session, order_id, expected=(OrderStatus.paid, OrderStatus.partially_refunded),
+    if not _compare_and_set(session, order_id, expected=AWAITING_SHIPMENT,
                             new=OrderStatus.shipped, condition=Order.shipped_at.is_(None),
                             shipped_at=utcnow(), carrier=carrier.strip(),
                             tracking_number=tracking_number.strip()):

@@ -42,6 +42,11 @@ METHODS = {
 }
 
 
+def mid_sentence(name: str) -> str:
+    """A method's name as it reads inside a sentence: 'standard shipping'."""
+    return f"{name[0].lower()}{name[1:]}"
+
+
 def delivery_estimate(method_code: str, country: str) -> str:
     """What to expect for an order's method and country, as a sentence; '' if we don't know."""
     method = METHODS.get(method_code)
@@ -49,5 +54,5 @@ def delivery_estimate(method_code: str, country: str) -> str:
     if not estimate:
         return ""
     fewest, most = DISPATCH_BUSINESS_DAYS
-    return (f"We dispatch orders within {fewest}–{most} business days; {method.name[0].lower()}{method.name[1:]} "
+    return (f"We dispatch orders within {fewest}–{most} business days; {mid_sentence(method.name)} "
             f"to {COUNTRIES[country]} usually arrives {estimate} after that.")

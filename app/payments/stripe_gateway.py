@@ -42,11 +42,11 @@ def _line_item(name: str, unit_amount: int, quantity: int, currency: str) -> Ses
 
 def _shipping_display_name(order: Order) -> str:
     """The method and each country's estimate: Stripe's page shows one set of options whatever
-    the country, so it cannot show only the shopper's."""
+    the country, so it cannot show only the shopper's. Counted from dispatch, as checkout says."""
     method = shipping.METHODS.get(order.shipping_method)
     if method is None:
         return order.shipping_method_name
-    return f"{order.shipping_method_name} ({method.estimates()})"[:100]  # Stripe's limit
+    return f"{order.shipping_method_name} (delivery after dispatch: {method.estimates()})"[:100]  # Stripe's limit
 
 
 def checkout_params(order: Order, *, success_url: str, cancel_url: str) -> SessionCreateParams:

@@ -63,7 +63,8 @@ def test_shipping_records_tracking_and_lots_emails_the_shopper_and_shows_on_the_
     mails = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
              for path in sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))]
     shipped = [mail for mail in mails if "on its way" in mail["Subject"]]
-    assert shipped and "9400 1000" in shipped[0].get_body(("plain",)).get_content()
+    body = shipped[0].get_body(("plain",)).get_content()
+    assert "9400 1000" in body and body.rstrip().endswith(f"batch LOT-2026-11A\n\n{app.config['SHOP_NAME']}")
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "order.ship")).one()
     assert entry.before["status"] == "paid" and entry.after["status"] == "shipped"
     assert entry.actor_email == "fulfilment@tidewater.example"
@@ -101,6 +102,24 @@ def test_partial_then_full_refund_through_stripe(app, sign_in, paid_order, sessi
     session.refresh(paid_order)
     assert paid_order.status is OrderStatus.refunded
     assert stripe_server.objects[stripe_server.objects[paid_order.payment_intent_id]["latest_charge"]]["refunded"]
+
+
+def test_the_delivery_estimate_stays_with_a_partial_refund_until_the_order_ships(
+        sign_in, paid_order, session, shopper):
+    def estimate_shown() -> bool:
+        html = shopper.client.get(f"/checkout/success?session_id={paid_order.checkout_session_id}")
+        return 'id="delivery-estimate"' in html.get_data(as_text=True)
+
+    assert estimate_shown()
+    client = sign_in("fulfilment")
+    page_after(client, post(client, f"/admin/orders/{paid_order.number}/refund", amount="10.00", confirm_refund="y"))
+    session.refresh(paid_order)
+    assert paid_order.status is OrderStatus.partially_refunded
+    assert estimate_shown()  # the parcel still goes
+    page_after(client, ship(client, paid_order))
+    session.refresh(paid_order)
+    assert paid_order.status is OrderStatus.shipped
+    assert not estimate_shown()
 
 
 def test_refunds_that_cannot_be_done_are_refused_with_a_reason(sign_in, paid_order, session, stripe_server):

@@ -131,7 +131,7 @@ def test_contact_form_takes_questions_and_reaction_reports(client, session):
                                              "email": "ana@example.com", "product": str(product.id),
                                              "batch_number": "LOT-2026-11A", "consent": "y",
                                              "message": "Red itchy patch after use."})
-    assert response.status_code == 303 and response.headers["Location"] == "/contact/thanks"
+    assert response.status_code == 303 and response.headers["Location"] == "/contact/thanks?kind=reaction"
     report = session.scalars(select(ContactReport)).one()
     assert (report.product_name, report.batch_number, report.consent_to_contact) == (
         "Magnesium Body Cream", "LOT-2026-11A", True)

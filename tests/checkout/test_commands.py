@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from app.db import utcnow
 from app.orders.models import OrderStatus
+from tests.admin.test_orders import outbox
 from tests.conftest import latest_order, session_id_from
 
 
@@ -49,6 +50,7 @@ def test_reconcile_payments_finishes_orders_whose_webhook_never_came(app, shoppe
     assert "Reconciled 1" in run(app, "reconcile-payments")
     order = latest_order(session)
     assert order.status is OrderStatus.paid
+    assert [mail["Subject"] for mail in outbox(app)] == [f"Your order {order.number} is confirmed"]  # sent now
     assert shopper.cart_lines() == {}
     assert "Reconciled 0" in run(app, "reconcile-payments")
 

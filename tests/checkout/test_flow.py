@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from app.catalog.models import StockMovement, Variant
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
+from tests.admin.test_orders import outbox
 from tests.conftest import latest_order, session_id_from
 
-TAX_NOTE = "Prices include any sales tax due, so the total shown is what you pay."
+TAX_NOTE = "Prices include any sales tax due, so we add nothing for tax: the total shown is what you pay us."
 
 
 def stock(session, sku: str) -> tuple[int, int]:
@@ -53,7 +54,7 @@ def test_pay_end_to_end(shopper, session, stripe_server, deliver, app):
     assert sent["params"]["payment_intent_data"]["metadata"]["order_id"] == str(order.id)
     assert sent["params"]["shipping_address_collection"]["allowed_countries"] == ["US", "CA"]
     assert sent["params"]["shipping_options"][0]["shipping_rate_data"]["display_name"] == \
-        "Express shipping (US 1–3 business days, Canada 3–5 business days)"
+        "Express shipping (delivery after dispatch: US 1–3 business days, Canada 3–5 business days)"
     assert sent["params"]["custom_text"]["submit"]["message"].startswith(TAX_NOTE)  # Stripe shows no tax line
     assert sent["idempotency_key"] == f"checkout-{order.number}"
 
@@ -80,7 +81,25 @@ def test_pay_end_to_end(shopper, session, stripe_server, deliver, app):
     assert TAX_NOTE in message.get_payload(0).get_payload(decode=True).decode()
 
 
-def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(shopper, session, stripe_server, deliver):
+def test_plain_text_confirmation_keeps_each_part_on_its_own_lines(shopper, session, stripe_server, deliver, app):
+    shopper.add("TMC-CRM-4-UNS", 2)
+    session_id = session_id_from(shopper.checkout(shipping="express"))
+    stripe_server.complete(session_id, email="jo@example.com")
+    deliver(stripe_server.last_event("checkout.session.completed"))
+    order = latest_order(session)
+    confirmation, = outbox(app)
+    paragraphs = confirmation.get_body(("plain",)).get_content().strip().split("\n\n")
+    totals, address, estimate, promise, signature = paragraphs[-5:]
+    assert totals.splitlines()[-2] == "Total paid: $66.95"
+    assert totals.splitlines()[-1].startswith(TAX_NOTE) and totals.splitlines()[-1].endswith("our prices.")
+    assert address.splitlines()[:2] == ["Shipping to:", order.shipping_address["name"]]
+    assert estimate == order.delivery_estimate
+    assert promise == "We'll email you again when your order ships."
+    assert signature == app.config["SHOP_NAME"]
+
+
+def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(
+        app, shopper, session, stripe_server, deliver):
     shopper.add("TMC-BTR-4-UNS", 1)
     session_id = session_id_from(shopper.checkout())
     stripe_server.complete(session_id)
@@ -88,6 +107,7 @@ def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_no
     assert "Thank you for your order" in html
     order = latest_order(session)
     assert order.status is OrderStatus.paid
+    assert [mail["Subject"] for mail in outbox(app)] == [f"Your order {order.number} is confirmed"]  # sent now
     events_before = session.scalar(select(func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id))
     response = deliver(stripe_server.last_event("checkout.session.completed"))
     assert response.get_json()["outcome"].startswith("no change")

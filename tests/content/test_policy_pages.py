@@ -44,12 +44,19 @@ def test_cart_states_the_free_shipping_threshold_and_promises_no_tax_later(shopp
     assert "Shipping is worked out at checkout." in text and "tax" not in text.lower()
 
 
-def test_terms_say_what_checkout_says_about_tax(client):
-    """The shop computes no sales tax: prices include any that is due, and checkout adds none."""
+def test_terms_say_what_checkout_says_about_tax(client, shopper):
+    """The shop computes no sales tax: prices include any that is due, and checkout adds none. What
+    the carrier may collect in Canada comes on top, in checkout's note as in the policies."""
+    shopper.add("TMC-CRM-2-UNS", 1)
+    note = plain(re.search(r'id="tax-note">(.*?)</p>', shopper.client.get("/checkout").get_data(as_text=True)).group(1))
+    canada = "the carrier may collect import duties, taxes or a brokerage fee on delivery"
+    assert "the total shown is what you pay us." in note and canada in note and "not included in our prices" in note
     text = page_text(client, "/pages/terms")
     assert "Prices are in US dollars and include any sales tax due: we add nothing for tax at checkout" in text
-    assert "the carrier may collect import duties, taxes or a brokerage fee on delivery" in text
+    assert "is what you pay us." in text and canada in text and "not included in our prices" in text
     assert "we are required to collect" not in text
+    text = page_text(client, "/pages/shipping")
+    assert canada in text and "not included in our prices" in text
 
 
 def test_privacy_policy_describes_reaction_reports_as_the_contact_form_takes_them(client):
