@@ -56,7 +56,7 @@ def test_checkout(session_id: str):
                 flash("Test card declined: nothing was charged. Try again, or cancel.", "error")
                 return render_template("checkout/test_gateway.html", order=order, form=form, awaiting=awaiting)
             shipping = {field: getattr(form, field).data or "" for field in
-                        ("name", "line1", "city", "state", "postal_code", "country")}
+                        ("name", "line1", "line2", "city", "state", "postal_code", "country")}
             paid = form.action.data == "pay"
             _apply("checkout.session.completed", test_gateway.session_object(
                 order, status="complete", payment_status="paid" if paid else "unpaid",

@@ -13,6 +13,7 @@ from tests.conftest import csrf_token_from, latest_order, production_config
 
 ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
            "state": "ME", "postal_code": "04101", "country": "US"}
+CANADIAN_ADDRESS = {**ADDRESS, "city": "Ottawa", "state": "ON", "postal_code": "K1A 0B1", "country": "CA"}
 
 
 def start(shopper) -> str:
@@ -48,19 +49,49 @@ def test_paying_marks_the_order_paid_and_shows_the_confirmation(shopper, session
     assert shopper.variant("TMC-CRM-4-UNS").stock_reserved == 0
 
 
-@pytest.mark.parametrize("shipping, country, expected", [
-    ("standard", "CA", "standard shipping to Canada usually arrives 6–12 business days after that."),
-    ("express", "US", "express shipping to the US usually arrives 1–3 business days after that."),
+@pytest.mark.parametrize("shipping, address, expected", [
+    ("standard", CANADIAN_ADDRESS, "standard shipping to Canada usually arrives 6–12 business days after that."),
+    ("express", ADDRESS, "express shipping to the US usually arrives 1–3 business days after that."),
 ])
-def test_confirmation_gives_the_delivery_estimate_for_the_shipping_country(app, shopper, shipping, country, expected):
+def test_confirmation_gives_the_delivery_estimate_for_the_shipping_country(app, shopper, shipping, address, expected):
     shopper.add("TMC-CRM-4-UNS", 1)
     page = shopper.checkout(shipping=shipping).headers["Location"]
-    response = act(shopper, page, "pay", **{**ADDRESS, "country": country})
+    response = act(shopper, page, "pay", **address)
     html = unescape(shopper.client.get(response.headers["Location"]).get_data(as_text=True))
     assert "We dispatch orders within 1–2 business days; " + expected in html
     confirmation, = outbox(app)
     assert expected in confirmation.get_body(("plain",)).get_content()
     assert expected in unescape(confirmation.get_body(("html",)).get_content())
+
+
+def test_an_apartment_line_reaches_the_order_its_pages_and_both_confirmation_emails(app, shopper, session):
+    page = start(shopper)
+    assert 'autocomplete="shipping address-line2"' in shopper.client.get(page).get_data(as_text=True)
+    response = act(shopper, page, "pay", **ADDRESS, line2="Apt 4B")
+    assert latest_order(session).shipping_address["line2"] == "Apt 4B"
+    assert "1 Harbor Way, Apt 4B" in shopper.client.get(response.headers["Location"]).get_data(as_text=True)
+    confirmation, = outbox(app)
+    assert "1 Harbor Way, Apt 4B" in confirmation.get_body(("plain",)).get_content()
+    assert "1 Harbor Way, Apt 4B" in confirmation.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({**CANADIAN_ADDRESS, "postal_code": "1"}, "Enter a postal code such as K1A 0B1."),
+    ({"country": "US", "postal_code": "4101"}, "Enter a 5-digit ZIP code (or ZIP+4)."),
+    ({"state": ""}, "Enter a state or province."),
+])
+def test_an_address_a_carrier_could_not_deliver_to_is_refused_and_nothing_is_paid(shopper, session, fields, message):
+    response = act(shopper, start(shopper), "pay", **{**ADDRESS, **fields})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert latest_order(session).status is OrderStatus.pending_payment
+
+
+@pytest.mark.parametrize(("address", "postal_code"), [(ADDRESS, "04101-1234"), (CANADIAN_ADDRESS, "k1a0b1"),
+                                                      (CANADIAN_ADDRESS, "K1A 0B1")])
+def test_postal_codes_in_each_countrys_usual_forms_are_accepted(shopper, session, address, postal_code):
+    act(shopper, start(shopper), "pay", **{**address, "postal_code": postal_code})
+    assert latest_order(session).status is OrderStatus.paid
 
 
 def test_declined_card_keeps_the_order_waiting(shopper, session):
