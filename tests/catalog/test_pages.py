@@ -108,6 +108,7 @@ def test_product_page_links_to_its_learn_articles(client):
     html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
     assert "Learn more" in html
     assert re.search(r'href="/learn/[a-z0-9-]+"', html)
+    assert "It describes research, not what this product does." in html  # reading, not a claim
 
 
 def test_product_copy_makes_no_drug_claims(client):
