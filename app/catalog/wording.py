@@ -28,7 +28,8 @@ CLAIMS = re.compile(
     r"|(?:sleep|rest)(?:s|ing)? (?:better|deeper|soundly|through the night)"
     r"|(?:better|deeper|improved?|restful|restorative) sleep|fall(?:s|ing)? asleep|sleep aids?"
     r"|bloodstream|blood (?:stream|levels?|flow)|serum magnesium|transdermal(?:ly)?|through (?:the|your) skin"
-    r"|absorb(?:s|ed|ing)? (?:\w+ ){0,2}magnesium|magnesium absorption|top(?:s|ped|ping)? up (?:your )?magnesium"
+    r"|(?:skin|body) absorbs? (?:\w+ ){0,2}magnesium|absorb(?:s|ed|ing)? (?:the |more |extra )?magnesium"
+    r"|magnesium absorption|top(?:s|ped|ping)? up (?:your )?magnesium"
     r"|(?:improv|boost|increas|stimulat|promot)(?:e|es|ed|s|ing)? (?:blood )?circulation"
     r"|(?:boost|rais|increas|restor|replenish|elevat|correct|improv|support|maintain|balanc|top)"
     r"(?:e|es|ed|s|ing)?(?: up)?(?: (?:your|the body's|body|healthy|normal|optimal|cellular))*"
@@ -40,25 +41,29 @@ CLAIMS = re.compile(
     re.IGNORECASE,
 )
 
-MEDICAL_WORDS = re.compile(
-    r"\b(?:"
+_MEDICAL = (
     r"pains?|painful|(?:head|back|stomach|tooth|muscle |body )?aches?|aching|achy|sore(?:ness)?|stiffness"
     r"|numbness|cramp(?:s|ed|ing|y)?|spasms?|spasmodic|twitch(?:es|ing)?|restless legs?"
     r"|inflam\w*|swelling|\w+itis|sciatica|fibromyalgia|neuropath\w*|neuralgia|rheumat\w*|gout"
     r"|migraines?|insomnia|sleeplessness|anxi(?:ety|eties|ous)|depress(?:ion|ive)|panic attacks?|adhd"
     r"|eczema|psoriasis|wounds?|injur(?:y|ies)|deficien(?:cy|cies|t)|diseases?|disorders?|syndromes?"
     r"|symptoms?|diabet\w*|osteoporo\w*|hypertension|blood pressure|circulation|pms|menstrua\w*"
-    # "treat" as a verb or a treatment, not "a (little) treat" or "treat yourself"
-    r"|heal(?:s|ed|ing|er|ers)?|treat(?:s|ed|ing|ment|ments)|(?<!a )(?<!little )treat(?! yourself)|injections?"
+    r"|heal(?:s|ed|ing|er|ers)?|treat(?:s|ed|ing|ment|ments)?|injections?"
     r"|drugs?|medicines?|medicinal|medications?|prescriptions?|pharmaceutical\w*"
-    r")\b",
+)
+MEDICAL_WORDS = re.compile(rf"\b(?:{_MEDICAL})\b", re.IGNORECASE)
+
+# A warning may name a condition, never promise to help with one ("Great for back pain"); "good
+# for 12 months after opening" promises nothing.
+PROMISES = re.compile(
+    r"\b(?:(?:great|good|ideal|perfect|best|effective) (?:for|against|on)|helps? (?:with|against|ease|calm)"
+    rf"|works? (?:for|against|on))(?: \w+){{0,3}}? (?:{_MEDICAL})\b",
     re.IGNORECASE,
 )
 
-# A warning may name a condition, never promise to help with one ("Great for back pain").
-PROMISES = re.compile(
-    r"\b(?:(?:great|good|ideal|perfect|best) (?:for|against)|helps? (?:with|against|ease|calm)"
-    r"|effective (?:for|against|on)|works? (?:for|against|on))\b",
+# "Treat" as a little luxury, not as medicine: taken out before the words above are looked for.
+COSMETIC_TREATS = re.compile(
+    r"\b(?:(?:a|the|your|little|real|perfect|lovely|special|small|sweet|nice|weekly|daily) treats?|treat yourself)\b",
     re.IGNORECASE,
 )
 
@@ -76,6 +81,7 @@ def drug_claims(fields: Mapping[str, object], names: Iterable[str]) -> list[tupl
     found = []
     for name in names:
         text = " ".join(_plain_letters(str(fields.get(name) or "")).split())  # a phrase may run over a line break
+        text = COSMETIC_TREATS.sub(" ", text)
         if name == "slug":
             text = text.replace("-", " ")  # so "pain-relief" reads as the words it spells
         patterns = (CLAIMS, PROMISES) if name in WARNING_FIELDS else (CLAIMS, MEDICAL_WORDS)

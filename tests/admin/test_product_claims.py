@@ -33,10 +33,12 @@ DRUG_CLAIMS = [
     ("ingredients", "Aqua, Glycerin, Magnesium Chloride (pain reliever)", "Ingredients: pain, reliever"),
     ("slug", "pain-relief-stick", "Web address (slug): pain, relief"),
     ("description", "See [our article](/learn/how-common-is-back-pain).", "Description: pain"),
-    ("warnings", "Great for back pain and arthritis.", "Warnings: great for"),
+    ("warnings", "Great for back pain and arthritis.", "Warnings: great for back pain"),
     ("summary", "Re\u00adlief in a jar, re\u200blieves tired muscles", "Summary: relief, relieves"),
     ("name", "Reliéf Balm", "Name: relief"),
-    ("directions", "Helps your body absorb magnesium.", "How to use: absorb magnesium"),
+    ("directions", "Helps your body absorb magnesium.", "How to use: body absorb magnesium"),
+    ("summary", "Shea treats tired skin.", "Summary: treats"),
+    ("warnings", "Works on sore backs and good for cramps.", "Warnings: good for cramps, works on sore"),
     ("summary", "Absorbed by the skin to top up magnesium", "Summary: top up magnesium"),
     ("description", "A treatment for tired legs. It treats them well.", "Description: treatment, treats"),
 ]
@@ -44,7 +46,10 @@ DRUG_CLAIMS = [
 # Cosmetic copy the check must let through, in the fields a reviewer found it refused or might.
 COSMETIC = [("summary", "summary", "A little treat for tired muscles after a long day."),
             ("description", "description_markdown", "Treat yourself to a slow massage. Absorbs quickly, no greasy feel."),
-            ("warnings", "warnings_markdown", "Stop use if pain, redness or swelling occurs. Keep away from eyes.")]
+            ("warnings", "warnings_markdown", "Stop use if pain, redness or swelling occurs. Keep away from eyes."),
+            ("warnings", "warnings_markdown", "Good for 12 months after opening. Best used within a year."),
+            ("description", "description_markdown", "Absorbs quickly with magnesium chloride and shea."),
+            ("summary", "summary", "The perfect treat for tired muscles, and a real treat after a long walk.")]
 
 
 def product(session, slug: str) -> Product:
