@@ -30,13 +30,22 @@ class TestPaymentForm(FlaskForm):
     action = SelectField(choices=list(ACTIONS), validate_choice=True)
 
     def validate_postal_code(self, field) -> None:
-        expected = POSTAL_CODES.get(self.country.data)
-        if expected and not expected[0].fullmatch(field.data.strip()):
-            raise ValidationError(f"Enter a {expected[1]}.")
+        """A code a carrier accepts for the country, kept in its usual form (04101-1234, K1A 0B1)."""
+        rule = POSTAL_CODES.get(self.country.data)
+        if rule is None:
+            return
+        pattern, written_as, description = rule
+        match = pattern.fullmatch(field.data.strip().upper())
+        if match is None:
+            raise ValidationError(f"Enter a {description}.")
+        field.data = written_as(match)
 
 
-# What a carrier accepts for each country we ship to (app.orders.shipping.COUNTRIES).
+# What a carrier accepts for each country we ship to (app.orders.shipping.COUNTRIES): the pattern,
+# the code as it is written on a label, and what to ask for.
 POSTAL_CODES = {
-    "US": (re.compile(r"\d{5}(?:-\d{4})?"), "5-digit ZIP code (or ZIP+4)"),
-    "CA": (re.compile(r"[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d"), "postal code such as K1A 0B1"),
+    "US": (re.compile(r"(\d{5})(?:[- ]?(\d{4}))?"),
+           lambda match: "-".join(part for part in match.groups() if part), "5-digit ZIP code (or ZIP+4)"),
+    "CA": (re.compile(r"([A-Z]\d[A-Z]) ?(\d[A-Z]\d)"),
+           lambda match: " ".join(match.groups()), "postal code such as K1A 0B1"),
 }
