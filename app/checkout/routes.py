@@ -72,7 +72,7 @@ def release_abandoned_checkout():
     except PaymentServiceUnavailable:
         db.session.rollback()  # the session expires on its own; cron releases the stock then
         return
-    db.session.commit()
+    commit_then_send(db.session)  # abandoning may settle a payment that had gone through: its email
 
 
 def _start_payment(order):
@@ -120,6 +120,6 @@ def cancel():
                          reason="The shopper left the payment page.")
     except PaymentServiceUnavailable:
         db.session.rollback()  # the session expires on its own; cron releases the stock then
-    db.session.commit()
+    commit_then_send(db.session)  # as above
     flash("Checkout cancelled. Your cart is just as you left it.", "success")
     return redirect(url_for("cart.view"), code=303)

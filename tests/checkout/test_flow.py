@@ -158,6 +158,19 @@ def test_cancel_url_returns_to_the_cart_intact_and_releases_stock(shopper, sessi
     assert shopper.cart_lines() == {"TMC-CRM-4-LAV": 2}
 
 
+def test_leaving_a_payment_page_whose_payment_went_through_settles_the_order_and_mails_it_at_once(
+        app, shopper, session, stripe_server):
+    shopper.add("TMC-CRM-4-LAV", 1)
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.complete(session_id)  # paid at Stripe; its webhook has not arrived yet
+    order = latest_order(session)
+    shopper.client.get(f"/checkout/cancel?order={order.number}")
+    session.refresh(order)
+    assert order.status is OrderStatus.paid
+    confirmation, = outbox(app)  # sent with the request, not left for cron
+    assert order.number in confirmation["Subject"]
+
+
 def test_another_browser_cannot_cancel_the_order(shopper, session, app):
     shopper.add("TMC-CRM-4-LAV", 1)
     shopper.checkout()
