@@ -17,14 +17,17 @@ PRODUCT_FIELDS = ("name", "slug", "summary", "description_markdown", "ingredient
                   "warnings_markdown", "seo_title", "seo_description", "position", "is_active", "is_featured")
 VARIANT_FIELDS = ("sku", "size", "scent", "price_minor", "compare_at_minor", "weight_grams", "position", "is_active")
 # The checks for a free slug or SKU read before writing; two staff saving the same one at the same
-# moment both pass them, and the database's unique constraint stops the second at commit.
-SAVED_BY_SOMEONE_ELSE = ("Someone else saved a product or variant with the same web address or SKU at the same "
-                         "moment. Nothing was saved: reload the page, check it and try again.")
+# moment both pass them, and the database's constraints stop the second at commit.
+SAVED_BY_SOMEONE_ELSE = ("Nothing was saved: another change to the catalogue conflicted with this one, most "
+                         "likely someone saving the same web address or SKU at the same moment. Reload the page, "
+                         "check it and try again.")
 
 
 def refuse_save(error: Exception) -> None:
-    """Undo a save that failed, and tell staff why: a rule of the catalogue, or a race lost at commit."""
+    """Undo a save that failed, and tell staff why: a rule of the catalogue, or a conflict at commit."""
     db.session.rollback()
+    if isinstance(error, IntegrityError):
+        current_app.logger.warning("Catalogue save refused by the database: %s", error.orig)
     flash(SAVED_BY_SOMEONE_ELSE if isinstance(error, IntegrityError) else str(error), "error")
 
 

@@ -99,6 +99,6 @@ def test_a_rename_that_loses_a_race_for_the_same_address_is_refused_without_an_e
     session.add(ProductRedirect(old_slug="magnesium-body-butter", product_id=butter.id))
     session.commit()
     page = rename(admin, session, "magnesium-body-butter", "whipped-body-butter")
-    assert "Someone else saved a product or variant with the same web address" in page
+    assert "Nothing was saved: another change to the catalogue conflicted with this one" in page
     assert product(session, "magnesium-body-butter").name == name
     assert session.scalars(select(Product).where(Product.slug == "whipped-body-butter")).first() is None
