@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.extensions import db, login_manager
+from app.urls import with_this_query
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
@@ -44,10 +45,9 @@ def _tidied_address() -> str | None:
         tidied = tidied.lower()
     if tidied == path:
         return None
-    query = request.query_string.decode("ascii", "replace")
     # The path arrives decoded: encoded again, "%3F" stays part of it instead of starting a query,
     # and a "%0D%0A" cannot end the Location header.
-    return request.script_root + quote(tidied, safe=PATH_CHARACTERS) + (f"?{query}" if query else "")
+    return with_this_query(request.script_root + quote(tidied, safe=PATH_CHARACTERS))
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,6 +9,8 @@ seventeen such URLs; reading a dict costs a tenth of that.
 """
 from __future__ import annotations
 
+from urllib.parse import quote_from_bytes
+
 from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
@@ -79,6 +81,17 @@ class SlugUrls(dict):
 
     def __missing__(self, slug: str) -> str:
         return remember_url(self, slug, self.endpoint, slug=slug)
+
+
+# Left as sent in a query: its own delimiters, and the %-escapes a browser already made.
+_QUERY_CHARACTERS = "/?:@!$&'()*+,;=-._~%"
+
+
+def with_this_query(location: str) -> str:
+    """location, followed by this request's query string as the browser sent it, for a redirect
+    that must keep it (?variant=SKU); a byte a browser would have escaped is escaped."""
+    query = quote_from_bytes(request.query_string, safe=_QUERY_CHARACTERS)
+    return f"{location}?{query}" if query else location
 
 
 def static_url_values(filename: str) -> dict[str, str]:

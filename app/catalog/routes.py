@@ -1,13 +1,11 @@
 """Storefront pages for the catalogue: the product list and a product's page."""
-from urllib.parse import urlencode
-
 from flask import abort, redirect, render_template, request, url_for
 
 from app.catalog import bp, services
 from app.catalog.product_page import ProductNotFound, choose_variant, get_product_page, moved_product_slug
 from app.catalog.structured_data import product_json_ld, script_json
 from app.storefront import read_only, reader
-from app.urls import external_url, template_url_for
+from app.urls import external_url, template_url_for, with_this_query
 
 
 @bp.get("/products")
@@ -41,10 +39,7 @@ def _moved_or_not_found(slug: str):
     current_slug = moved_product_slug(reader(), slug=slug)
     if current_slug is None:
         abort(404)
-    location = url_for("catalog.product_detail", slug=current_slug)
-    if request.args:
-        location += "?" + urlencode(list(request.args.items(multi=True)))
-    response = redirect(location, code=301)
+    response = redirect(with_this_query(url_for("catalog.product_detail", slug=current_slug)), code=301)
     # Browsers keep a 301 with no expiry for good; a day lets a slug taken back by its own
     # product (old -> new -> old) stop bouncing a visitor between the two.
     response.cache_control.max_age = 86400

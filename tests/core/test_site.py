@@ -101,6 +101,11 @@ def test_a_tidied_address_keeps_its_encoded_characters_encoded(client, path, loc
     assert "Set-Cookie" not in response.headers
 
 
+def test_a_redirect_keeps_the_query_as_sent_and_escapes_bytes_a_browser_would_have(client):
+    response = client.get("/products/", environ_overrides={"QUERY_STRING": "q=caf\xc3\xa9&x=%FF&y=a%20b+c"})
+    assert response.headers["Location"] == "/products?q=caf%C3%A9&x=%FF&y=a%20b+c"
+
+
 def test_a_slug_in_capitals_of_no_product_ends_at_the_404_of_its_lower_case_address(client):
     response = client.get("/products/No-Such-Cream")
     assert (response.status_code, response.headers["Location"]) == (301, "/products/no-such-cream")
