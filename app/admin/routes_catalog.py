@@ -28,7 +28,9 @@ def refuse_save(error: Exception) -> None:
     db.session.rollback()
     if isinstance(error, IntegrityError):
         current_app.logger.warning("Catalogue save refused by the database: %s", error.orig)
-    flash(SAVED_BY_SOMEONE_ELSE if isinstance(error, IntegrityError) else str(error), "error")
+        flash(SAVED_BY_SOMEONE_ELSE, "error")
+    else:
+        flash(str(error), "error")
 
 
 @bp.get("/stock")
