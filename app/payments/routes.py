@@ -41,8 +41,8 @@ def _test_order(session_id: str):
 def test_checkout(session_id: str):
     order = _test_order(session_id)
     form = TestPaymentForm(email=order.email, country=next(iter(SHIPPING_COUNTRIES)))
-    form.country.choices = [SelectChoice(code, Locale.parse(current_app.config["SHOP_LOCALE"]).territories[code])
-                            for code in SHIPPING_COUNTRIES]
+    territories = Locale.parse(current_app.config["SHOP_LOCALE"]).territories
+    form.country.choices = [SelectChoice(code, territories[code]) for code in SHIPPING_COUNTRIES]
     awaiting = any(event.kind == "awaiting_payment" for event in order.events)
     if request.method == "POST" and order.status is OrderStatus.pending_payment:
         action = request.form.get("action")
