@@ -8,8 +8,11 @@ response header, on every request.
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Request, Response
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.utils import cached_property
 
 
 class _GetWithoutRaising:
@@ -29,6 +32,15 @@ class RequestValues(_GetWithoutRaising, ImmutableMultiDict):
 class ShopRequest(Request):
     parameter_storage_class = RequestValues
     dict_storage_class = RequestValues
+
+    @cached_property
+    def args(self) -> RequestValues:
+        """werkzeug's query values, but a raw byte that is not UTF-8 (sent by hand: browsers
+        %-escape it) stays %-escaped, as werkzeug keeps an escaped one, where werkzeug's strict
+        decoding raised and made a 500 of any page that read a query value."""
+        return self.parameter_storage_class(parse_qsl(
+            self.query_string.decode(errors="werkzeug.url_quote"), keep_blank_values=True,
+            errors="werkzeug.url_quote"))
 
 
 class ResponseHeaders(_GetWithoutRaising, Headers):
