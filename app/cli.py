@@ -6,9 +6,10 @@ from app.accounts import services as accounts
 from app.demo import DEMO_STAFF, load_demo_data
 from app.extensions import db
 from app.mail.services import commit_then_send, deliver_outbox
-from app.orders.models import OrderStatus
-from app.payments.gateway import PaymentServiceUnavailable, get_gateway
-from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders, stale_pending_orders
+from app.orders import payment_journey as journey
+from app.orders.gateway import PaymentServiceUnavailable
+from app.orders.services import awaiting_provider, stale_checkouts
+from app.payments.gateway import get_gateway
 
 
 def register_commands(app: Flask) -> None:
@@ -47,9 +48,9 @@ def register_commands(app: Flask) -> None:
         """Cancel unpaid orders whose checkout has expired, releasing their stock (cron-safe)."""
         gateway = get_gateway()
         cancelled = _each_order(
-            stale_pending_orders(db.session, grace_minutes=grace_minutes),
-            lambda order: abandon_checkout(db.session, gateway=gateway, order=order, actor="cron",
-                                           reason="The checkout expired without payment."),
+            stale_checkouts(db.session, grace_minutes=grace_minutes),
+            lambda order: journey.abandon(db.session, gateway=gateway, order_id=order.id, actor="cron",
+                                          reason="The checkout expired without payment."),
         )
         click.echo(f"Cancelled {cancelled} expired order(s).")
 
@@ -59,11 +60,10 @@ def register_commands(app: Flask) -> None:
         gateway = get_gateway()
 
         def settle(order) -> bool:
-            result = fulfil_checkout(db.session, gateway=gateway, session_id=order.checkout_session_id,
-                                     actor="reconciliation")
-            return result is not None and result.status is not OrderStatus.pending_payment
+            outcome = journey.confirm(db.session, gateway=gateway, order_id=order.id, actor="reconciliation")
+            return not outcome.startswith("no change")
 
-        click.echo(f"Reconciled {_each_order(pending_orders(db.session), settle)} order(s).")
+        click.echo(f"Reconciled {_each_order(awaiting_provider(db.session), settle)} order(s).")
 
     @app.cli.command("send-mail")
     def send_mail() -> None:

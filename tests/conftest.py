@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import atexit
 import contextvars
+import email
+import email.policy
+import hashlib
+import io
 import os
 import re
+import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
+from PIL import Image
 from sqlalchemy import select
 
 from app import create_app
@@ -324,3 +332,120 @@ def deliver(client):
                            headers={"Stripe-Signature": sign_payload(body, secret, timestamp)})
 
     return send
+
+
+# Pages as a browser sees them, for shopper and staff tests.
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+def fingerprinted_url(name: str) -> str:
+    """A static file's URL: its path, and the start of its content's SHA-256 (app/caching.py)."""
+    return f"/static/{name}?v={hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]}"
+
+
+def post(client, path: str, **data):
+    return client.post(path, data={"csrf_token": csrf(client), "request_key": secrets.token_urlsafe(8), **data})
+
+
+def page_after(client, response) -> str:
+    """The page the shopper or staff member sees next: the redirect's target, or the re-shown form."""
+    assert response.status_code in (200, 303), response.status_code
+    if response.status_code == 200:
+        return response.get_data(as_text=True)
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def ship(client, order, **overrides):
+    data = {"carrier": "USPS", "tracking_number": "9400 1000 0000 0000 0000 00", "confirm_shipped": "y",
+            **{f"lot-{line.id}": "LOT-2026-11A" for line in order.lines}, **overrides}
+    return post(client, f"/admin/orders/{order.number}/ship", **data)
+
+
+def outbox(app) -> list:
+    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))]
+
+
+
+def csrf(client, path: str = "/admin/") -> str:
+    return csrf_token_from(client.get(path).get_data(as_text=True))
+
+
+def product_form(product, **changes) -> dict:
+    """The product edit form as staff see it filled in for this product, with some fields changed:
+    posting it changes nothing else."""
+    form = {"name": product.name, "slug": product.slug, "summary": product.summary,
+            "description": product.description_markdown, "ingredients": product.ingredients,
+            "directions": product.directions_markdown, "warnings": product.warnings_markdown,
+            "seo_title": product.seo_title, "seo_description": product.seo_description,
+            "position": str(product.position), **({"is_active": "y"} if product.is_active else {}),
+            **({"is_featured": "y"} if product.is_featured else {})}
+    return {**form, **changes}
+
+
+def add(client, token: str, variant_id, quantity="1", **extra):
+    data = {"csrf_token": token, "variant_id": variant_id, "quantity": quantity, **extra}
+    return client.post("/cart/add", data=data)
+
+
+def variant_by_sku(session, sku: str) -> Variant:
+    return session.scalars(select(Variant).where(Variant.sku == sku)).one()
+
+
+def cart_lines(session) -> dict[str, int]:
+    rows = session.execute(select(Variant.sku, CartLine.quantity).join(CartLine.variant))
+    return dict(rows.all())
+
+
+def png_bytes(width: int = 40, height: int = 30) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (31, 95, 91)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+TAX_NOTE = "Prices include any sales tax due, so we add nothing for tax: the total shown is what you pay us."
+
+
+# Concurrency: real commits on PostgreSQL, many requests at once.
+BUYERS = 50
+postgres_only = pytest.mark.skipif(
+    not DATABASE_URL.startswith("postgresql"),
+    reason="concurrency tests need PostgreSQL's concurrent writers (they run in the PostgreSQL pass)",
+)
+
+
+@pytest.fixture
+def committed_app(stripe_server, tmp_path):
+    """An app on its own database whose requests really commit, as under a live server."""
+    url = sa.make_url(DATABASE_URL)
+    name = f"{url.database}_concurrency"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    database_url = url.set(database=name).render_as_string(hide_password=False)
+    reset_database(database_url)
+    app = create_app(make_config(
+        database_url, WTF_CSRF_ENABLED=False, MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": BUYERS},
+        STRIPE_SECRET_KEY="sk_test_shop", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=stripe_server.url,
+    ))
+    with app.app_context():
+        upgrade()
+        load_demo_data(db.session)
+        db.session.commit()
+    yield app
+    dispose_engines(app)
+
+
+def run_at_once(count: int, work):
+    """Start `count` calls of work(i) together (a barrier) and return their results."""
+    barrier = threading.Barrier(count)
+
+    def task(index):
+        barrier.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(task, range(count)))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Product, ProductImage, Variant
 from app.content.services import save_article
-from tests.cart.test_cart import add, variant_by_sku
+from tests.conftest import add, variant_by_sku
 
 BUDGET = 4
 PAGES = [

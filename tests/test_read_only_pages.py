@@ -17,8 +17,7 @@ from app.cart.models import Cart
 from app.catalog.models import Product
 from app.extensions import db
 from app.storefront import READS, WriteInReadOnlyView, read_engine, read_only
-from tests.cart.test_cart import add, variant_by_sku
-from tests.conftest import DATABASE_URL, counting_queries, csrf_token_from, dispose_engines, make_config
+from tests.conftest import (DATABASE_URL, add, counting_queries, csrf_token_from, dispose_engines, make_config, variant_by_sku)
 from tests.test_query_budget import PAGES as STOREFRONT_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,8 +1,8 @@
 """Staff forms. Shape checks only; each action's rules live in its package's services."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectChoice,
-                     SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField,
+                     SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.accounts.models import Role
@@ -41,6 +41,13 @@ class RefundForm(FlaskForm):
 class CancelForm(FlaskForm):
     confirm_cancel = BooleanField("Cancel this order (a paid order is refunded in full)",
                                   validators=[DataRequired(CONFIRM)])
+
+
+class HeldPaymentForm(FlaskForm):
+    decision = RadioField("Resolve the held payment", choices=[
+        SelectChoice("accept", "Accept it: the order goes ahead (its stock is reserved again if it was released)"),
+        SelectChoice("refund", "Refund it in full and close the order"),
+    ], validators=[DataRequired("Choose to accept or refund the payment.")])
 
 
 class ReviewForm(FlaskForm):

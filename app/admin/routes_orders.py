@@ -5,14 +5,16 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 
 from app.admin import bp, services
-from app.admin.forms import CancelForm, NoteForm, OrderFilterForm, RefundForm, ReviewForm, ShipForm
+from app.admin.forms import (CancelForm, HeldPaymentForm, NoteForm, OrderFilterForm, RefundForm, ReviewForm,
+                             ShipForm)
 from app.extensions import db
 from app.forms import flash_form_errors
 from app.mail.services import commit_then_send
 from app.money import parse_money
+from app.orders import payment_journey as journey
 from app.orders import services as orders
-from app.payments.gateway import PaymentRefused, PaymentServiceUnavailable, get_gateway
-from app.payments.services import cancel_order, refund_order
+from app.orders.gateway import PaymentRefused, PaymentServiceUnavailable
+from app.payments.gateway import get_gateway
 from app.security import role_required
 
 PAGE_SIZE = 25
@@ -54,7 +56,7 @@ def order_detail(number: str):
     return render_template(
         "admin/order.html", order=order, ship_form=ShipForm(),
         refund_form=RefundForm(request_key=secrets.token_urlsafe(16)),
-        cancel_form=CancelForm(), note_form=NoteForm(), review_form=ReviewForm(),
+        cancel_form=CancelForm(), note_form=NoteForm(), review_form=ReviewForm(), held_form=HeldPaymentForm(),
     )
 
 
@@ -102,8 +104,8 @@ def order_refund(number: str):
 
     def refund():
         amount = parse_money(form.amount.data, order.currency)
-        refund_order(db.session, gateway=get_gateway(), order=order, amount_minor=amount, actor=current_user.email,
-                     request_key=form.request_key.data)
+        journey.refund(db.session, gateway=get_gateway(), order_id=order.id, amount_minor=amount,
+                       actor=current_user.email, request_key=form.request_key.data)
         return "Refund issued."
 
     return _run_action(order, form, "order.refund", refund)
@@ -115,10 +117,27 @@ def order_cancel(number: str):
     order = _order_or_404(number)
 
     def cancel():
-        cancel_order(db.session, gateway=get_gateway(), order=order, actor=current_user.email)
+        journey.cancel(db.session, gateway=get_gateway(), order_id=order.id, actor=current_user.email)
         return "Order cancelled and its stock released."
 
     return _run_action(order, CancelForm(), "order.cancel", cancel)
+
+
+@bp.post("/orders/<number>/held-payment")
+@role_required("fulfilment")
+def order_held_payment(number: str):
+    """Resolve money that arrived for an order that could not take it: accept it, or refund it in full."""
+    order = _order_or_404(number)
+    form = HeldPaymentForm()
+
+    def resolve():
+        if form.decision.data == "accept":
+            journey.accept_held_payment(db.session, order_id=order.id, actor=current_user.email)
+            return "Payment accepted: the order is paid and ready to ship; the shopper has been emailed."
+        journey.refund_held_payment(db.session, gateway=get_gateway(), order_id=order.id, actor=current_user.email)
+        return "Payment refunded in full and the order closed; the shopper has been emailed."
+
+    return _run_action(order, form, f"order.held_payment.{form.decision.data or 'none'}", resolve)
 
 
 @bp.post("/orders/<number>/review")

@@ -16,9 +16,6 @@ from app.db import utcnow
 from app.money import to_major
 from app.orders.models import Order, OrderStatus
 
-NEEDS_ACTION = (OrderStatus.paid, OrderStatus.partially_refunded)
-
-
 def audit(session: Session, *, actor, action: str, obj_type: str, obj_id, before: dict | None = None,
           after: dict | None = None) -> None:
     """Record a staff action; for an edit, only the fields it changed, before and after."""
@@ -48,7 +45,7 @@ class Dashboard:
     orders_this_week: int
     revenue_by_day: list[tuple[date, int]]
     needing_action: list[Order]
-    flagged: list[Order]
+    needing_attention: list[Order]
     low_stock: list[Variant]
 
     @property
@@ -63,7 +60,7 @@ def dashboard(session: Session, *, today: date | None = None) -> Dashboard:
     first_day = today - timedelta(days=29)
     paid_rows = session.execute(
         select(Order.paid_at, Order.amount_paid_minor - Order.amount_refunded_minor)
-        .where(Order.paid_at >= day_start(first_day))
+        .where(Order.paid_at >= day_start(first_day), Order.status != OrderStatus.payment_review)  # not ours yet
     ).all()
     revenue = {first_day + timedelta(days=offset): 0 for offset in range(30)}
     for paid_at, amount in paid_rows:
@@ -73,9 +70,9 @@ def dashboard(session: Session, *, today: date | None = None) -> Dashboard:
         orders_today=session.scalar(placed.where(Order.created_at >= day_start(today))) or 0,
         orders_this_week=session.scalar(placed.where(Order.created_at >= day_start(week_start))) or 0,
         revenue_by_day=sorted(revenue.items()),
-        needing_action=list(session.scalars(
-            select(Order).where(Order.status.in_(NEEDS_ACTION)).order_by(Order.paid_at).limit(20))),
-        flagged=list(session.scalars(select(Order).where(Order.needs_review.is_(True)).order_by(Order.id.desc()).limit(20))),
+        needing_action=list(session.scalars(select(Order).where(Order.can_ship).order_by(Order.paid_at).limit(20))),
+        needing_attention=list(session.scalars(
+            select(Order).where(Order.needs_attention).order_by(Order.updated_at.desc()).limit(20))),
         low_stock=low_stock_variants(session),
     )
 

@@ -8,3 +8,7 @@ class CheckoutForm(FlaskForm):
     shipping = RadioField("Shipping", validators=[DataRequired("Please choose a shipping option.")])
     email = EmailField("Email for your receipt", validators=[Optional(), Email("Enter a valid email address."),
                                                              Length(max=255)])
+
+
+class PaymentActionForm(FlaskForm):
+    """A button about the payment in progress (check it, cancel it): only its CSRF token to check."""

@@ -1,18 +1,21 @@
 """Checkout pages: review and pay, the payment provider's return trips (success and cancel)."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.cart.cookie import read_cart_token
 from app.cart.services import get_cart, summarise
 from app.checkout import bp, services
-from app.checkout.forms import CheckoutForm
+from app.checkout.forms import CheckoutForm, PaymentActionForm
 from app.extensions import db
 from app.mail.services import commit_then_send
+from app.orders import payment_journey as journey
 from app.orders import services as orders
 from app.orders import shipping
-from app.payments.gateway import PaymentServiceUnavailable, get_gateway
-from app.payments.services import abandon_checkout, fulfil_checkout, pending_orders
+from app.orders.gateway import PaymentServiceUnavailable
+from app.payments.gateway import get_gateway
+
+UNAVAILABLE = "The payment service isn't answering right now. Nothing was charged, and your cart is as you left it."
 
 
 def _back_to_cart(error: services.CheckoutError):
@@ -32,8 +35,13 @@ def _checkout_form(subtotal_minor: int) -> tuple[CheckoutForm, list]:
 
 @bp.route("/checkout", methods=["GET", "POST"])
 def review():
+    cart = get_cart(db.session, token=read_cart_token())
     try:
-        cart = services.ready_cart(db.session, cart=get_cart(db.session, token=read_cart_token()))
+        cart = services.ready_cart(db.session, cart=cart)
+    except services.CheckoutInProgress as busy:
+        if request.method == "POST" and busy.order.checkout_url and busy.same_items_as(cart):
+            return redirect(busy.order.checkout_url, code=303)  # a double click: the page already open
+        return _back_to_cart(busy)
     except services.CheckoutError as error:
         return _back_to_cart(error)
     summary = summarise(cart, currency=current_app.config["SHOP_CURRENCY"])
@@ -44,82 +52,100 @@ def review():
         return render_template("checkout/review.html", cart=cart, summary=summary, form=form, choices=choices,
                                dispatch_days=shipping.DISPATCH_BUSINESS_DAYS)
     try:
-        order = services.place_order(db.session, cart=cart, shipping_code=form.shipping.data,
+        order = services.place_order(db.session, gateway=get_gateway(), cart=cart, shipping_code=form.shipping.data,
                                      email=form.email.data or "",
                                      user_id=current_user.id if current_user.is_authenticated else None)
+    except services.CheckoutInProgress as busy:
+        # A double click or a second tab: the same items go to the page already open for them.
+        if busy.order.checkout_url and busy.same_items_as(cart):
+            db.session.commit()
+            return redirect(busy.order.checkout_url, code=303)
+        return _back_to_cart(busy)
+    except PaymentServiceUnavailable:
+        db.session.rollback()
+        flash(UNAVAILABLE, "error")
+        return redirect(url_for("cart.view"), code=303)
     except services.CheckoutError as error:
         return _back_to_cart(error)
     db.session.commit()  # the order and its stock hold exist before the provider hears of them
     return _start_payment(order)
 
 
-@bp.before_app_request
-def release_abandoned_checkout():
-    """A shopper back at their cart or checkout (browser Back from the payment page, say) has
-    left that payment: its order is closed and its stock released, so the cart is whole again
-    and a second checkout cannot hold the same stock twice."""
-    if request.endpoint not in ("cart.view", "checkout.review") or not (token := read_cart_token()):
-        return
-    # A delayed payment that is still settling was paid for, as far as the shopper is concerned.
-    earlier = [order for order in pending_orders(db.session, cart_token=token)
-               if not any(event.kind == "awaiting_payment" for event in order.events)]
-    if not earlier:
-        return
-    try:
-        for order in earlier:
-            abandon_checkout(db.session, gateway=get_gateway(), order=order, actor="shopper",
-                             reason="The shopper went back to the cart.")
-    except PaymentServiceUnavailable:
-        db.session.rollback()  # the session expires on its own; cron releases the stock then
-        return
-    commit_then_send(db.session)  # abandoning may settle a payment that had gone through: its email
-
-
 def _start_payment(order):
-    gateway = get_gateway()
     try:
-        redirect_to = gateway.create_checkout(
-            order,
+        url = journey.begin_payment(
+            db.session, gateway=get_gateway(), order_id=order.id,
             success_url=url_for("checkout.success", _external=True) + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=url_for("checkout.cancel", order=order.number, _external=True),
         )
     except PaymentServiceUnavailable:
-        orders.cancel_unpaid(db.session, order_id=order.id, actor="system",
-                             reason="The payment service could not be reached; nothing was charged.")
-        db.session.commit()
+        db.session.commit()  # the order is cancelled and its stock released
         return render_template("checkout/unavailable.html"), 503
-    orders.attach_checkout(db.session, order=order, provider=gateway.name,
-                           session_id=redirect_to.session_id, expires_at=redirect_to.expires_at)
+    except journey.CheckoutClosed as error:
+        return _back_to_cart(error)
     db.session.commit()
-    return redirect(redirect_to.url, code=303)
+    return redirect(url, code=303)
+
+
+@bp.before_app_request
+def note_payment_in_progress():
+    """The cart page shows a payment page left open (browser Back from it, say), with a way to
+    continue or cancel it. Only read here: a GET never changes an order."""
+    if request.endpoint == "cart.view" and (token := read_cart_token()):
+        g.payment_in_progress = orders.live_checkout(db.session, cart_token=token)
+
+
+@bp.post("/checkout/abandon")
+def abandon():
+    """Cancel the payment in progress from the cart: its page is closed, its stock released."""
+    if not PaymentActionForm().validate_on_submit():
+        flash("Your session expired. Please try again.", "error")
+        return redirect(url_for("cart.view"), code=303)
+    try:
+        left = services.leave_checkout(db.session, gateway=get_gateway(), cart_token=read_cart_token() or "")
+    except PaymentServiceUnavailable:
+        db.session.rollback()
+        flash("The payment service isn't answering, so that payment page is still open. Nothing more was "
+              "charged; please try again in a minute.", "error")
+        return redirect(url_for("cart.view"), code=303)
+    commit_then_send(db.session)  # the provider may say it was paid after all: its confirmation
+    flash("Payment cancelled: nothing was charged. Your cart is just as you left it." if left
+          else "That payment had already finished.", "success")
+    return redirect(url_for("cart.view"), code=303)
+
+
+def _order_for_session(session_id: str):
+    order = orders.find_order(db.session, checkout_session_id=session_id) if session_id else None
+    if order is None:
+        abort(404)
+    return order
 
 
 @bp.get("/checkout/success")
 def success():
+    """What the shop knows of the order now; while the payment is unconfirmed, a button (pressed by
+    a line of JS at once) asks the provider."""
+    order = _order_for_session(request.args.get("session_id", ""))
+    return render_template("checkout/success.html", order=order, form=PaymentActionForm())
+
+
+@bp.post("/checkout/success")
+def confirm():
     session_id = request.args.get("session_id", "")
-    try:
-        order = fulfil_checkout(db.session, gateway=get_gateway(), session_id=session_id, actor="success page")
-    except PaymentServiceUnavailable:
-        db.session.rollback()
-        order = orders.find_order(db.session, checkout_session_id=session_id)
-    if order is None:
-        abort(404)
-    commit_then_send(db.session)
-    return render_template("checkout/success.html", order=order)
+    order = _order_for_session(session_id)
+    if PaymentActionForm().validate_on_submit():
+        try:
+            journey.confirm(db.session, gateway=get_gateway(), order_id=order.id, actor="success page")
+        except PaymentServiceUnavailable:
+            db.session.rollback()
+            flash("We couldn't reach the payment service to check. We'll email you as soon as the payment "
+                  "is confirmed; there's no need to pay again.", "error")
+        commit_then_send(db.session)
+    # Marked as checked, so the page's script asks once, not again on every load.
+    return redirect(url_for("checkout.success", session_id=session_id, checked=1), code=303)
 
 
 @bp.get("/checkout/cancel")
 def cancel():
-    order = orders.find_order(db.session, number=request.args.get("order", ""))
-    # Only the browser that placed the order may cancel it from here.
-    if order is None or not order.cart_token or order.cart_token != read_cart_token():
-        flash("Checkout was cancelled.", "success")
-        return redirect(url_for("cart.view"), code=303)
-    try:
-        abandon_checkout(db.session, gateway=get_gateway(), order=order, actor="shopper",
-                         reason="The shopper left the payment page.")
-    except PaymentServiceUnavailable:
-        db.session.rollback()  # the session expires on its own; cron releases the stock then
-    commit_then_send(db.session)  # as above
-    flash("Checkout cancelled. Your cart is just as you left it.", "success")
+    """The provider's Back link: the cart, which shows the payment still open with continue and cancel."""
     return redirect(url_for("cart.view"), code=303)

@@ -7,12 +7,15 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.cart.models import Cart
-from app.cart.services import fit_cart_to_stock, line_problem
+from app.cart.services import fit_cart_to_stock, line_problem, lock_cart, remove_ordered_items
 from app.catalog.services import OutOfStock
 from app.db import utcnow
+from app.orders import payment_journey as journey
 from app.orders import shipping
+from app.orders.gateway import Gateway
 from app.orders.models import Order
-from app.orders.services import LineSnapshot, ShippingChoice, create_order
+from app.orders.services import LineSnapshot, ShippingChoice, create_order, get_order, live_checkout
+from app.orders.signals import payment_recorded
 
 
 class CheckoutError(Exception):
@@ -25,6 +28,18 @@ class CartChanged(CheckoutError):
     def __init__(self, changes: list[str]) -> None:
         super().__init__(" ".join(changes))
         self.changes = changes
+
+
+class CheckoutInProgress(CheckoutError):
+    """The cart already has a payment page open: one cart, one live checkout."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__("You have a payment in progress for this cart: continue paying, or cancel it first.")
+        self.order = order
+
+    def same_items_as(self, cart: Cart) -> bool:
+        return ({line.variant_id: line.quantity for line in self.order.lines}
+                == {line.variant_id: line.quantity for line in cart.lines})
 
 
 def shipping_choices(subtotal_minor: int) -> list[ShippingChoice]:
@@ -41,17 +56,33 @@ def shipping_choices(subtotal_minor: int) -> list[ShippingChoice]:
 
 
 def ready_cart(session: Session, *, cart: Cart | None) -> Cart:
-    """The cart if it can be checked out as it stands; otherwise fix it and say what changed."""
+    """The cart if it can be checked out as it stands; otherwise fix it and say what changed.
+    A cart whose payment page is still open goes back to that payment (CheckoutInProgress)."""
     if cart is None or not cart.lines:
         raise CheckoutError("Your cart is empty.")
+    live = live_checkout(session, cart_token=cart.token)
+    if live is not None:
+        raise CheckoutInProgress(live)
     if any(line_problem(line) for line in cart.lines):
         raise CartChanged(fit_cart_to_stock(session, cart=cart))
     return cart
 
 
-def place_order(session: Session, *, cart: Cart | None, shipping_code: str, email: str,
+def place_order(session: Session, *, gateway: Gateway, cart: Cart | None, shipping_code: str, email: str,
                 user_id: int | None = None) -> Order:
-    """A pending order priced from the database, with its stock held; the caller commits."""
+    """A pending order priced from the database, with its stock held; the caller commits.
+
+    The cart row stays locked until then, so a double click or a second tab waits here and then
+    finds the first one's order (CheckoutInProgress) instead of opening a second payment page.
+    A payment page that has expired by the clock is closed first.
+    """
+    if cart is None or not cart.lines:
+        raise CheckoutError("Your cart is empty.")
+    lock_cart(session, cart_id=cart.id)
+    live = live_checkout(session, cart_token=cart.token)
+    if live is not None and live.checkout_expires_at is not None and live.checkout_expires_at < utcnow():
+        journey.abandon(session, gateway=gateway, order_id=live.id, actor="shopper",
+                        reason="The checkout had expired when the shopper checked out again.")
     cart = ready_cart(session, cart=cart)
     subtotal = sum(line.total_minor for line in cart.lines)
     shipping = next((choice for choice in shipping_choices(subtotal) if choice.code == shipping_code), None)
@@ -79,3 +110,22 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
         session.expire_all()
         raise CartChanged(fit_cart_to_stock(session, cart=cart) or
                           ["Some items sold out while you were checking out."]) from None
+
+
+def leave_checkout(session: Session, *, gateway: Gateway, cart_token: str) -> bool:
+    """The shopper cancels the payment in progress from their cart: its page is closed at the
+    provider and the stock released (or, if it was paid after all, that is applied)."""
+    live = live_checkout(session, cart_token=cart_token)
+    if live is None:
+        return False
+    return journey.abandon(session, gateway=gateway, order_id=live.id, actor="shopper",
+                           reason="The shopper cancelled the payment from their cart.")
+
+
+@payment_recorded.connect
+def empty_cart_of_order(session: Session, *, order_id: int) -> None:
+    """Money reached the order: what it bought leaves the cart it came from (anything added since stays)."""
+    order = get_order(session, order_id=order_id)
+    if order.cart_token:
+        remove_ordered_items(session, token=order.cart_token,
+                             quantities={line.variant_id: line.quantity for line in order.lines if line.variant_id})

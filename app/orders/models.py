@@ -4,7 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from dataclasses import dataclass
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, Enum, ForeignKey, Integer, String, Text, and_, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
@@ -12,20 +15,58 @@ from app.orders.shipping import delivery_estimate
 
 
 class OrderStatus(enum.Enum):
-    pending_payment = "pending_payment"
+    pending_payment = "pending_payment"  # stock held; the provider's checkout page is open
+    payment_processing = "payment_processing"  # checkout finished; a delayed payment is settling
+    payment_review = "payment_review"  # money arrived that the order can't take as it is: staff resolve it
     paid = "paid"
     shipped = "shipped"
     partially_refunded = "partially_refunded"
-    refunded = "refunded"
+    refunded = "refunded"  # refunded in full after shipping (before shipping, a full refund cancels)
     cancelled = "cancelled"
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return STATUS_LABELS.get(self, self.value.replace("_", " ").capitalize())
 
 
-# Paid, and maybe partly refunded, but not yet shipped: `ship` takes these (with shipped_at unset).
-AWAITING_SHIPMENT = (OrderStatus.paid, OrderStatus.partially_refunded)
+STATUS_LABELS = {OrderStatus.payment_review: "Payment to resolve"}
+
+
+@dataclass(frozen=True)
+class Move:
+    """One declared status change. `shipped` guards moves that depend on the parcel: True only
+    after shipping, False only before, None either way."""
+
+    sources: frozenset[OrderStatus]
+    target: OrderStatus
+    shipped: bool | None = None
+
+
+S = OrderStatus
+# The transition table: the only status changes an order may make, named for the action that makes
+# them. The services move orders only through these (app.orders.transitions), and Order.can_*
+# below read the same table, so the admin offers exactly what the services accept.
+MOVES: dict[str, Move] = {
+    "start_processing": Move(frozenset({S.pending_payment}), S.payment_processing),
+    "pay": Move(frozenset({S.pending_payment, S.payment_processing}), S.paid),
+    "hold_payment": Move(frozenset({S.pending_payment, S.payment_processing, S.cancelled}), S.payment_review),
+    "accept_payment": Move(frozenset({S.payment_review}), S.paid),
+    "refund_held_payment": Move(frozenset({S.payment_review}), S.cancelled),
+    "cancel_unpaid": Move(frozenset({S.pending_payment, S.payment_processing}), S.cancelled),
+    "ship": Move(frozenset({S.paid, S.partially_refunded}), S.shipped, shipped=False),
+    "refund_part": Move(frozenset({S.paid, S.shipped, S.partially_refunded}), S.partially_refunded),
+    "refund_rest_unshipped": Move(frozenset({S.paid, S.partially_refunded}), S.cancelled, shipped=False),
+    "refund_rest_shipped": Move(frozenset({S.shipped, S.partially_refunded}), S.refunded, shipped=True),
+}
+del S
+
+# Stripe's checkout can still be paid: the shopper may be on the payment page.
+OPEN_CHECKOUT = MOVES["pay"].sources - {OrderStatus.payment_processing}
+
+
+def declared_moves() -> set[tuple[OrderStatus, OrderStatus]]:
+    """Every (from, to) pair the table allows."""
+    return {(source, move.target) for move in MOVES.values() for source in move.sources}
 
 
 class Order(TimestampMixin, Base):
@@ -60,7 +101,11 @@ class Order(TimestampMixin, Base):
     payment_provider: Mapped[str] = mapped_column(String(20), default="")
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    checkout_url: Mapped[str] = mapped_column(Text, default="", server_default="")
     checkout_expires_at: Mapped[datetime | None] = mapped_column()
+    # Units are reserved for this order (not yet sold, not released): set with the reservation,
+    # cleared when they are sold or released. Says what to do with stock when held money is resolved.
+    stock_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     paid_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     shipped_at: Mapped[datetime | None] = mapped_column()
@@ -78,10 +123,47 @@ class Order(TimestampMixin, Base):
     def refundable_minor(self) -> int:
         return self.amount_paid_minor - self.amount_refunded_minor
 
+    def allows(self, action: str) -> bool:
+        """May this order make the named move of the transition table now?"""
+        move = MOVES[action]
+        return self.status in move.sources and (move.shipped is None or move.shipped == (self.shipped_at is not None))
+
+    @hybrid_property
+    def can_ship(self) -> bool:
+        return self.allows("ship") and not self.needs_review
+
+    @can_ship.inplace.expression
+    @classmethod
+    def _can_ship_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.status.in_(MOVES["ship"].sources), cls.shipped_at.is_(None), cls.needs_review.is_(False))
+
     @property
     def awaiting_shipment(self) -> bool:
         """Paid and not yet handed to the carrier, so the delivery estimate still lies ahead."""
-        return self.status in AWAITING_SHIPMENT and self.shipped_at is None
+        return self.allows("ship")
+
+    @property
+    def can_refund(self) -> bool:
+        return self.allows("refund_part") and self.refundable_minor > 0
+
+    @property
+    def can_cancel(self) -> bool:
+        """Staff may cancel: an open checkout (closed at the provider first), or a paid order that has not
+        shipped (refunded in full). A delayed payment still settling can't be stopped from here."""
+        return self.status in OPEN_CHECKOUT or self.allows("refund_rest_unshipped")
+
+    @property
+    def can_resolve_payment(self) -> bool:
+        return self.allows("accept_payment")
+
+    @hybrid_property
+    def needs_attention(self) -> bool:
+        return self.status is OrderStatus.payment_review or self.needs_review
+
+    @needs_attention.inplace.expression
+    @classmethod
+    def _needs_attention_expression(cls) -> ColumnElement[bool]:
+        return (cls.status == OrderStatus.payment_review) | cls.needs_review.is_(True)
 
     @property
     def delivery_estimate(self) -> str:

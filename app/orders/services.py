@@ -1,27 +1,24 @@
-"""The order state machine: the one place an order's status changes.
+"""Orders: creating and finding them, their timeline, fulfilment, review flags and notes.
 
-Every transition is a compare-and-set UPDATE (`... WHERE status IN (:expected)`) whose row
-count says whether this call made the change, so duplicate or concurrent events have exactly
-one effect, on SQLite and PostgreSQL alike. Each transition writes an order event.
+Money moves (paying, refunding, cancelling) live in app.orders.payment_journey; every status
+change goes through app.orders.transitions.
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.catalog.services import release_stock, reserve_stock, restock_sold, sell_reserved_stock
+from app.catalog.services import reserve_stock
 from app.db import utcnow
 from app.mail.services import queue_email
-from app.money import format_money
-from app.orders.models import AWAITING_SHIPMENT, Order, OrderEvent, OrderLine, OrderStatus
+from app.orders.models import OPEN_CHECKOUT, Order, OrderEvent, OrderLine, OrderStatus
+from app.orders.transitions import change_status, forget_loaded
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on the phone
-OPEN_FOR_PAYMENT = (OrderStatus.pending_payment,)
-PAID_STATES = (OrderStatus.paid, OrderStatus.shipped, OrderStatus.partially_refunded)
 
 
 class OrderError(Exception):
@@ -49,18 +46,6 @@ class ShippingChoice:
     amount_minor: int
     estimates: str = ""  # "US 3–7 business days, Canada 6–12 business days"
     restriction: str = ""
-
-
-@dataclass(frozen=True)
-class Payment:
-    """What the payment provider says was paid, in the provider's own figures."""
-
-    amount_minor: int
-    currency: str
-    payment_intent_id: str | None = None
-    email: str = ""
-    shipping_address: dict | None = None
-    discount_minor: int = 0
 
 
 def record_event(session: Session, *, order_id: int, kind: str, actor: str, message: str = "",
@@ -129,6 +114,7 @@ def create_order(session: Session, *, lines: list[LineSnapshot], shipping: Shipp
         # Set now, not only when the provider answers: a worker that dies in between must not
         # leave the stock held for ever (cron cancels the order once this passes).
         checkout_expires_at=expires_at,
+        stock_held=True,
         lines=[OrderLine(**line.__dict__) for line in lines],
     )
     session.add(order)
@@ -141,30 +127,6 @@ def create_order(session: Session, *, lines: list[LineSnapshot], shipping: Shipp
     return order
 
 
-def attach_checkout(session: Session, *, order: Order, provider: str, session_id: str,
-                    expires_at: datetime | None) -> None:
-    order.payment_provider = provider
-    order.checkout_session_id = session_id
-    order.checkout_expires_at = expires_at
-    record_event(session, order_id=order.id, kind="payment_started", actor="system",
-                 message=f"{provider} checkout session created", data={"session_id": session_id})
-    session.flush()
-
-
-def _compare_and_set(session: Session, order_id: int, *, expected: tuple[OrderStatus, ...],
-                     new: OrderStatus, condition=True, **values) -> bool:
-    result = session.execute(
-        update(Order)
-        .where(Order.id == order_id, Order.status.in_(expected), condition)
-        .values(status=new, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    order = session.identity_map.get(session.identity_key(Order, order_id))
-    if order is not None:
-        session.expire(order)
-    return result.rowcount == 1
-
-
 def flag_for_review(session: Session, *, order_id: int, reason: str, actor: str) -> None:
     session.execute(
         update(Order).where(Order.id == order_id)
@@ -172,123 +134,10 @@ def flag_for_review(session: Session, *, order_id: int, reason: str, actor: str)
         .execution_options(synchronize_session=False)
     )
     record_event(session, order_id=order_id, kind="flagged", actor=actor, message=reason)
-    order = session.identity_map.get(session.identity_key(Order, order_id))
-    if order is not None:
-        session.expire(order)
+    forget_loaded(session, order_id)
 
 
-def record_customer_details(session: Session, *, order_id: int, email: str, shipping_address: dict | None) -> None:
-    """The email and address given at checkout, kept while a delayed payment settles."""
-    order = get_order(session, order_id=order_id)
-    order.email = email or order.email
-    order.shipping_address = shipping_address or order.shipping_address
-    session.flush()
-
-
-def mark_paid(session: Session, *, order_id: int, payment: Payment, actor: str) -> bool:
-    """Mark a pending order paid and sell its reserved stock; True only for the call that did it.
-
-    Safe to run twice at once (webhook and success page): the compare-and-set lets one win.
-    A payment that does not match the order is flagged for a person instead.
-    """
-    order = get_order(session, order_id=order_id)
-    expected = order.total_minor - payment.discount_minor
-    if payment.currency.upper() != order.currency.upper() or payment.amount_minor != expected:
-        if not order.needs_review:
-            flag_for_review(
-                session, order_id=order_id, actor=actor,
-                reason=f"Paid {format_money(payment.amount_minor, payment.currency.upper())} but the order "
-                       f"expects {format_money(expected, order.currency)}: check before fulfilling.",
-            )
-        return False
-    paid = _compare_and_set(
-        session, order_id, expected=OPEN_FOR_PAYMENT, new=OrderStatus.paid,
-        paid_at=utcnow(), amount_paid_minor=payment.amount_minor,
-        discount_minor=payment.discount_minor, payment_intent_id=payment.payment_intent_id,
-        email=payment.email or order.email, shipping_address=payment.shipping_address or order.shipping_address,
-    )
-    if not paid:
-        if get_order(session, order_id=order_id).status is OrderStatus.cancelled:
-            flag_for_review(session, order_id=order_id, actor=actor,
-                            reason="A payment arrived for a cancelled order: refund it or reinstate the order.")
-        return False
-    for line in order.lines:
-        if line.variant_id is not None:
-            sell_reserved_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order_id)
-    record_event(session, order_id=order_id, kind="paid", actor=actor,
-                 message=f"Payment of {format_money(payment.amount_minor, payment.currency.upper())} received.",
-                 data={"payment_intent": payment.payment_intent_id})
-    _tell_shopper(session, order_id=order_id, subject="Your order {number} is confirmed",
-                  template="order_confirmation")
-    session.flush()
-    return True
-
-
-def cancel_unpaid(session: Session, *, order_id: int, reason: str, actor: str) -> bool:
-    """Cancel an order still awaiting payment and release its stock; True if this call did it."""
-    if not _compare_and_set(session, order_id, expected=OPEN_FOR_PAYMENT, new=OrderStatus.cancelled,
-                            cancelled_at=utcnow()):
-        return False
-    order = get_order(session, order_id=order_id)
-    for line in order.lines:
-        if line.variant_id is not None:
-            release_stock(session, variant_id=line.variant_id, quantity=line.quantity,
-                          order_id=order_id, note=reason)
-    record_event(session, order_id=order_id, kind="cancelled", actor=actor, message=reason)
-    session.flush()
-    return True
-
-
-def refund_recorded(session: Session, *, order_id: int, refund_id: str) -> bool:
-    """Has this provider refund already been counted on the order's timeline?"""
-    events = session.scalars(
-        select(OrderEvent).where(OrderEvent.order_id == order_id, OrderEvent.kind.in_(("refunded", "refund_noted")))
-    )
-    return any(event.data.get("refund_id") == refund_id for event in events)
-
-
-def record_refund(session: Session, *, order_id: int, amount_refunded_minor: int, actor: str,
-                  refund_id: str | None = None, currency: str | None = None) -> bool:
-    """Bring the order's refunded total up to what the provider reports; never moves it back.
-
-    A refund id already counted (a webhook got here first) is noted, so the same refund sent
-    again is recognised and not counted twice.
-    """
-    order = get_order(session, order_id=order_id)
-    already_refunded = order.amount_refunded_minor
-    if (currency and currency.upper() != order.currency) or amount_refunded_minor > order.amount_paid_minor:
-        flag_for_review(session, order_id=order_id, actor=actor,
-                        reason=f"A refund total of {amount_refunded_minor} {currency or order.currency} (minor units) "
-                               f"does not fit this order's payment of {format_money(order.amount_paid_minor, order.currency)}.")
-        return False
-    if amount_refunded_minor <= already_refunded:
-        if refund_id:
-            record_event(session, order_id=order_id, kind="refund_noted", actor=actor,
-                         message="The provider confirmed a refund already counted.", data={"refund_id": refund_id})
-        return False
-    if order.status not in PAID_STATES:
-        flag_for_review(session, order_id=order_id, actor=actor,
-                        reason=f"A refund of {format_money(amount_refunded_minor, order.currency)} arrived "
-                               f"while the order was {order.status.label.lower()}.")
-        return False
-    new_status = (OrderStatus.refunded if amount_refunded_minor >= order.amount_paid_minor
-                  else OrderStatus.partially_refunded)
-    changed = _compare_and_set(
-        session, order_id, expected=PAID_STATES, new=new_status,
-        condition=Order.amount_refunded_minor < amount_refunded_minor,  # a late, smaller total loses
-        amount_refunded_minor=amount_refunded_minor,
-    )
-    if changed:
-        record_event(session, order_id=order_id, kind="refunded", actor=actor,
-                     message=f"Refunded in total: {format_money(amount_refunded_minor, order.currency)}.",
-                     data={"refund_id": refund_id} if refund_id else {})
-        _tell_shopper(session, order_id=order_id, subject="We've refunded your order {number}",
-                      template="order_refunded", refunded_now=amount_refunded_minor - already_refunded)
-    session.flush()
-    return changed
-
-
-def _tell_shopper(session: Session, *, order_id: int, subject: str, template: str, **context) -> None:
+def tell_shopper(session: Session, *, order_id: int, subject: str, template: str, **context) -> None:
     """Queue an email about the order to its shopper, and note it on the timeline."""
     order = get_order(session, order_id=order_id)
     if not order.email:
@@ -297,16 +146,6 @@ def _tell_shopper(session: Session, *, order_id: int, subject: str, template: st
                 template=template, order=order, order_id=order.id, **context)
     record_event(session, order_id=order_id, kind="email_sent", actor="system",
                  message=f"{template.replace('_', ' ').capitalize()} email queued to {order.email}.")
-
-
-def check_refund(order: Order, amount_minor: int) -> None:
-    """Refuse a refund the order cannot take, before anything is sent to the provider."""
-    if order.status not in PAID_STATES:
-        raise OrderError(f"Only paid orders can be refunded; this one is {order.status.label.lower()}.")
-    if amount_minor <= 0:
-        raise OrderError("Enter a refund amount greater than zero.")
-    if amount_minor > order.refundable_minor:
-        raise OrderError(f"You can refund at most {format_money(order.refundable_minor, order.currency)}.")
 
 
 def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
@@ -321,10 +160,9 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     missing = [line.sku for line in order.lines if not lot_numbers.get(line.id, "").strip()]
     if missing:
         raise OrderError(f"Enter the batch (lot) number for {', '.join(missing)}.")
-    if not _compare_and_set(session, order_id, expected=AWAITING_SHIPMENT,
-                            new=OrderStatus.shipped, condition=Order.shipped_at.is_(None),
-                            shipped_at=utcnow(), carrier=carrier.strip(),
-                            tracking_number=tracking_number.strip()):
+    if not order.can_ship or not change_status(session, order_id=order_id, source=order.status,
+                                               target=OrderStatus.shipped, shipped_at=utcnow(), carrier=carrier.strip(),
+                         tracking_number=tracking_number.strip()):
         raise OrderError("Only paid orders that have not shipped yet can be shipped; "
                          f"this one is {order.status.label.lower()}{' and shipped' if order.shipped_at else ''}.")
     for line in order.lines:
@@ -332,23 +170,7 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     record_event(session, order_id=order_id, kind="shipped", actor=actor,
                  message=f"Shipped with {carrier} ({tracking_number}).",
                  data={"lots": {line.sku: line.lot_number for line in order.lines}})
-    _tell_shopper(session, order_id=order_id, subject="Your order {number} is on its way", template="order_shipped")
-    session.flush()
-
-
-def cancel_paid(session: Session, *, order_id: int, reason: str, actor: str) -> None:
-    """Cancel a paid, unshipped order whose money has been refunded, putting its stock back."""
-    if not _compare_and_set(session, order_id, expected=(OrderStatus.refunded,), new=OrderStatus.cancelled,
-                            condition=Order.shipped_at.is_(None), cancelled_at=utcnow()):
-        raise OrderError("Only a fully refunded order that has not shipped can be cancelled.")
-    order = get_order(session, order_id=order_id)
-    for line in order.lines:
-        if line.variant_id is not None:
-            restock_sold(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order_id,
-                         note=f"Order {order.number} cancelled")
-    record_event(session, order_id=order_id, kind="cancelled", actor=actor, message=reason)
-    _tell_shopper(session, order_id=order_id, subject="Your order {number} has been cancelled",
-                  template="order_cancelled")
+    tell_shopper(session, order_id=order_id, subject="Your order {number} is on its way", template="order_shipped")
     session.flush()
 
 
@@ -372,3 +194,27 @@ def add_note(session: Session, *, order_id: int, text: str, actor: str) -> None:
     get_order(session, order_id=order_id)
     record_event(session, order_id=order_id, kind="note", actor=actor, message=text.strip())
     session.flush()
+
+
+def live_checkout(session: Session, *, cart_token: str) -> Order | None:
+    """The cart's order whose payment page is open, if any: a cart has at most one."""
+    return session.scalars(
+        select(Order).where(Order.cart_token == cart_token, Order.status.in_(OPEN_CHECKOUT))
+        .options(selectinload(Order.lines)).order_by(Order.id.desc())
+    ).first()
+
+
+def stale_checkouts(session: Session, *, grace_minutes: int = 5) -> list[Order]:
+    """Orders whose payment page should have expired by now, still open here."""
+    cutoff = utcnow() - timedelta(minutes=grace_minutes)
+    return list(session.scalars(
+        select(Order).where(Order.status.in_(OPEN_CHECKOUT), Order.checkout_expires_at < cutoff).order_by(Order.id)
+    ))
+
+
+def awaiting_provider(session: Session) -> list[Order]:
+    """Orders whose money the provider has not confirmed yet: cron asks it about each."""
+    return list(session.scalars(
+        select(Order).where(Order.status.in_((OrderStatus.pending_payment, OrderStatus.payment_processing)),
+                            Order.checkout_session_id.is_not(None)).order_by(Order.id)
+    ))

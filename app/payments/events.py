@@ -5,19 +5,7 @@ handler serves both.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from app.orders.services import Payment
-
-
-@dataclass(frozen=True)
-class CheckoutFacts:
-    session_id: str
-    status: str  # open | complete | expired
-    payment_status: str  # paid | unpaid | no_payment_required
-    order_id: int | None
-    order_number: str
-    payment: Payment
+from app.orders.gateway import CheckoutFacts, Payment
 
 
 def _int_or_none(value) -> int | None:

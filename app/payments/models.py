@@ -19,5 +19,7 @@ class PaymentEvent(Base):
     type: Mapped[str] = mapped_column(String(80))
     order_id: Mapped[int | None] = mapped_column(Integer, index=True)
     outcome: Mapped[str] = mapped_column(String(255), default="")
+    # The payment intent this event waits for: set while no order has recorded that payment yet.
+    waiting_for: Mapped[str | None] = mapped_column(String(255), index=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -43,15 +43,15 @@ def test_checkout(session_id: str):
     form = TestPaymentForm(email=order.email, country=next(iter(SHIPPING_COUNTRIES)))
     territories = Locale.parse(current_app.config["SHOP_LOCALE"]).territories
     form.country.choices = [SelectChoice(code, territories[code]) for code in SHIPPING_COUNTRIES]
-    awaiting = any(event.kind == "awaiting_payment" for event in order.events)
-    if request.method == "POST" and order.status is OrderStatus.pending_payment:
+    awaiting = order.status is OrderStatus.payment_processing
+    if request.method == "POST" and (awaiting or order.status is OrderStatus.pending_payment):
         action = request.form.get("action")
         if action in ("settle", "fail") and awaiting:
             kind = "succeeded" if action == "settle" else "failed"
             _apply(f"checkout.session.async_payment_{kind}", test_gateway.session_object(
                 order, status="complete", payment_status="paid" if action == "settle" else "unpaid"))
             return redirect(url_for("checkout.success", session_id=session_id), code=303)
-        if form.validate_on_submit():
+        if not awaiting and form.validate_on_submit():
             if form.action.data == "decline":  # shown on the same page, so the address stays filled in
                 flash("Test card declined: nothing was charged. Try again, or cancel.", "error")
                 return render_template("checkout/test_gateway.html", order=order, form=form, awaiting=awaiting)

@@ -12,8 +12,10 @@ from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 from app.orders import shipping
+from app.orders.gateway import CheckoutFacts, CheckoutRedirect, PaymentRefused, PaymentServiceUnavailable
 from app.orders.models import Order
-from app.payments.gateway import CheckoutRedirect, InvalidWebhook, PaymentRefused, PaymentServiceUnavailable
+from app.payments.events import checkout_facts
+from app.payments.gateway import InvalidWebhook
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -102,16 +104,16 @@ class StripeGateway:
         expires_at = datetime.fromtimestamp(session.expires_at, timezone.utc)
         return CheckoutRedirect(session_id=session.id, url=session.url, expires_at=expires_at)
 
-    def retrieve_checkout(self, session_id: str) -> dict[str, Any]:
+    def retrieve_checkout(self, session_id: str) -> CheckoutFacts:
         try:
-            return _client().v1.checkout.sessions.retrieve(session_id).to_dict()
+            return checkout_facts(_client().v1.checkout.sessions.retrieve(session_id).to_dict())
         except stripe.StripeError as error:
             raise PaymentServiceUnavailable(str(error)) from error
 
-    def expire_checkout(self, session_id: str) -> dict[str, Any]:
+    def expire_checkout(self, session_id: str) -> CheckoutFacts:
         """Close an open session; one already completed or expired is returned as it is."""
         try:
-            return _client().v1.checkout.sessions.expire(session_id).to_dict()
+            return checkout_facts(_client().v1.checkout.sessions.expire(session_id).to_dict())
         except stripe.InvalidRequestError:
             return self.retrieve_checkout(session_id)
         except stripe.StripeError as error:

@@ -15,8 +15,10 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.extensions import db
-from app.orders.models import Order, OrderStatus
-from app.payments.gateway import CheckoutRedirect, InvalidWebhook
+from app.orders.gateway import CheckoutFacts, CheckoutRedirect
+from app.orders.models import OPEN_CHECKOUT, Order, OrderStatus
+from app.payments.events import checkout_facts
+from app.payments.gateway import InvalidWebhook
 
 PROVIDER = "test"
 
@@ -33,11 +35,10 @@ def session_object(order: Order, *, status: str | None = None, payment_status: s
     """The order's checkout as a Stripe Checkout Session object would describe it."""
     if status is None:
         # A delayed payment still settling is a completed checkout, as at Stripe: never expired.
-        awaiting = any(event.kind == "awaiting_payment" for event in order.events)
-        status = {OrderStatus.pending_payment: "complete" if awaiting else "open",
-                  OrderStatus.cancelled: "expired"}.get(order.status, "complete")
+        status = "open" if order.status in OPEN_CHECKOUT else "expired" if order.status is OrderStatus.cancelled \
+            and not order.amount_paid_minor else "complete"
     if payment_status is None:
-        payment_status = "unpaid" if order.status in (OrderStatus.pending_payment, OrderStatus.cancelled) else "paid"
+        payment_status = "paid" if order.amount_paid_minor else "unpaid"
     metadata = {"order_id": str(order.id), "order_number": order.number}
     address = shipping or order.shipping_address
     return {
@@ -80,15 +81,15 @@ class TestGateway:
             expires_at=expires_at,
         )
 
-    def retrieve_checkout(self, session_id: str) -> dict:
-        return session_object(order_for_session(session_id))
+    def retrieve_checkout(self, session_id: str) -> CheckoutFacts:
+        return checkout_facts(session_object(order_for_session(session_id)))
 
-    def expire_checkout(self, session_id: str) -> dict:
+    def expire_checkout(self, session_id: str) -> CheckoutFacts:
         order = order_for_session(session_id)
         current = session_object(order)
         if current["status"] == "open":
-            return session_object(order, status="expired", payment_status="unpaid")
-        return current
+            return checkout_facts(session_object(order, status="expired", payment_status="unpaid"))
+        return checkout_facts(current)
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict:
         raise InvalidWebhook("The test gateway sends no webhooks.")

@@ -1,8 +1,7 @@
 """Staying signed in: remember-me after the browser closes, and session protection."""
 import re
 
-from tests.cart.test_cart import add, variant_by_sku
-from tests.conftest import csrf_token_from
+from tests.conftest import add, csrf_token_from, variant_by_sku
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
 

@@ -1,7 +1,7 @@
 """Admin tests pay and refund through the local Stripe-compatible server."""
 import pytest
 
-from tests.conftest import csrf_token_from, latest_order, session_id_from
+from tests.conftest import latest_order, session_id_from
 
 
 @pytest.fixture
@@ -19,17 +19,4 @@ def paid_order(shopper, session, stripe_server, deliver):
     return latest_order(session)
 
 
-def csrf(client, path: str = "/admin/") -> str:
-    return csrf_token_from(client.get(path).get_data(as_text=True))
 
-
-def product_form(product, **changes) -> dict:
-    """The product edit form as staff see it filled in for this product, with some fields changed:
-    posting it changes nothing else."""
-    form = {"name": product.name, "slug": product.slug, "summary": product.summary,
-            "description": product.description_markdown, "ingredients": product.ingredients,
-            "directions": product.directions_markdown, "warnings": product.warnings_markdown,
-            "seo_title": product.seo_title, "seo_description": product.seo_description,
-            "position": str(product.position), **({"is_active": "y"} if product.is_active else {}),
-            **({"is_featured": "y"} if product.is_featured else {})}
-    return {**form, **changes}

@@ -4,7 +4,6 @@ import email
 import email.policy
 import io
 import re
-import secrets
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,26 +11,10 @@ from sqlalchemy import select
 from app.admin.models import AuditEntry
 from app.catalog.models import Variant
 from app.orders.models import OrderStatus
-from tests.admin.conftest import csrf
-from tests.conftest import latest_order, session_id_from
+from tests.conftest import csrf, latest_order, outbox, page_after, post, session_id_from, ship
 
 
-def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": csrf(client), "request_key": secrets.token_urlsafe(8), **data})
 
-
-def page_after(client, response) -> str:
-    """The page the shopper or staff member sees next: the redirect's target, or the re-shown form."""
-    assert response.status_code in (200, 303), response.status_code
-    if response.status_code == 200:
-        return response.get_data(as_text=True)
-    return client.get(response.headers["Location"]).get_data(as_text=True)
-
-
-def ship(client, order, **overrides):
-    data = {"carrier": "USPS", "tracking_number": "9400 1000 0000 0000 0000 00", "confirm_shipped": "y",
-            **{f"lot-{line.id}": "LOT-2026-11A" for line in order.lines}, **overrides}
-    return post(client, f"/admin/orders/{order.number}/ship", **data)
 
 
 def test_order_list_filters_and_searches(sign_in, paid_order):
@@ -81,10 +64,6 @@ def test_shipping_needs_lots_confirmation_and_a_paid_order(sign_in, paid_order, 
     assert "Only paid orders that have not shipped yet can be shipped" in page_after(client, ship(client, paid_order))
 
 
-def outbox(app) -> list:
-    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))]
-
 
 def test_partial_then_full_refund_through_stripe(app, sign_in, paid_order, session, stripe_server):
     client = sign_in("fulfilment")
@@ -100,7 +79,7 @@ def test_partial_then_full_refund_through_stripe(app, sign_in, paid_order, sessi
     page_after(client, post(client, f"/admin/orders/{paid_order.number}/refund",
                             amount=f"{remaining / 100:.2f}", confirm_refund="y"))
     session.refresh(paid_order)
-    assert paid_order.status is OrderStatus.refunded
+    assert paid_order.status is OrderStatus.cancelled  # refunded in full before shipping: closed
     assert stripe_server.objects[stripe_server.objects[paid_order.payment_intent_id]["latest_charge"]]["refunded"]
 
 

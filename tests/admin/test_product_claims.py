@@ -10,9 +10,7 @@ from app.admin.models import AuditEntry
 from app.catalog.models import Product, ProductImage, ProductRedirect, Variant
 from app.content.services import save_article
 from app.money import to_major
-from tests.admin.conftest import csrf, product_form
-from tests.admin.test_orders import page_after, post
-from tests.admin.test_stock_products_people import png_bytes
+from tests.conftest import csrf, page_after, png_bytes, post, product_form
 
 REFUSED = "Product copy must stay cosmetic"
 

@@ -2,21 +2,14 @@
 import io
 from pathlib import Path
 
-from PIL import Image
 from sqlalchemy import select
 
 from app.admin.models import AuditEntry
 from app.catalog.models import Product, StockMovement, Variant
 from app.contact.models import ContactReport, ReportStatus
 from app.accounts.models import Role, User
-from tests.admin.conftest import csrf
-from tests.admin.test_orders import page_after, post
-from tests.conftest import csrf_token_from, latest_order, session_id_from, sign_in_as
+from tests.conftest import csrf, csrf_token_from, latest_order, page_after, png_bytes, post, session_id_from, sign_in_as
 
-def png_bytes(width: int = 40, height: int = 30) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (31, 95, 91)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def variant(session, sku: str) -> Variant:

@@ -7,21 +7,13 @@ from sqlalchemy import func, select
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, Variant
 from app import create_app
-from tests.conftest import make_config
+from tests.conftest import add, cart_lines, make_config, variant_by_sku
 
 
-def variant_by_sku(session, sku: str) -> Variant:
-    return session.scalars(select(Variant).where(Variant.sku == sku)).one()
 
 
-def add(client, token: str, variant_id, quantity="1", **extra):
-    data = {"csrf_token": token, "variant_id": variant_id, "quantity": quantity, **extra}
-    return client.post("/cart/add", data=data)
 
 
-def cart_lines(session) -> dict[str, int]:
-    rows = session.execute(select(Variant.sku, CartLine.quantity).join(CartLine.variant))
-    return dict(rows.all())
 
 
 def flashes(client) -> str:

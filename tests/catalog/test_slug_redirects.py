@@ -5,8 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog.models import Product, ProductRedirect
-from tests.admin.conftest import product_form
-from tests.admin.test_orders import page_after, post
+from tests.conftest import page_after, post, product_form
 
 
 def product(session, slug: str) -> Product:

@@ -3,8 +3,7 @@ from datetime import timedelta
 
 from app.db import utcnow
 from app.orders.models import OrderStatus
-from tests.admin.test_orders import outbox
-from tests.conftest import latest_order, session_id_from
+from tests.conftest import latest_order, outbox, session_id_from
 
 
 def run(app, command: str):

@@ -1,69 +1,20 @@
 """Races that must have one winner, run on PostgreSQL with real concurrent transactions."""
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-import sqlalchemy as sa
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from app import create_app
 from app.cart.cookie import new_cart_token, signed_cart_token
 from app.cart.models import Cart, CartLine
 from app.catalog.models import StockMovement, Variant
-from app.demo import load_demo_data
 from app.extensions import db
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
-from tests.conftest import WEBHOOK_SECRET
-from tests.conftest import DATABASE_URL, dispose_engines, make_config, reset_database
+from tests.conftest import BUYERS, WEBHOOK_SECRET, postgres_only, run_at_once
 from tests.fakes.stripe_server import event_payload, sign_payload
 
-pytestmark = pytest.mark.skipif(
-    not DATABASE_URL.startswith("postgresql"),
-    reason="concurrency tests need PostgreSQL's concurrent writers (they run in the PostgreSQL pass)",
-)
-BUYERS = 50
+pytestmark = postgres_only
 LAST_UNITS = 5
 DELIVERIES = 20
-
-
-@pytest.fixture
-def committed_app(stripe_server, tmp_path):
-    """An app on its own database whose requests really commit, as under a live server."""
-    url = sa.make_url(DATABASE_URL)
-    name = f"{url.database}_concurrency"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    database_url = url.set(database=name).render_as_string(hide_password=False)
-    reset_database(database_url)
-    app = create_app(make_config(
-        database_url, WTF_CSRF_ENABLED=False, MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": BUYERS},
-        STRIPE_SECRET_KEY="sk_test_shop", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=stripe_server.url,
-    ))
-    with app.app_context():
-        upgrade()
-        load_demo_data(db.session)
-        db.session.commit()
-    yield app
-    dispose_engines(app)
-
-
-def run_at_once(count: int, work):
-    """Start `count` calls of work(i) together (a barrier) and return their results."""
-    barrier = threading.Barrier(count)
-
-    def task(index):
-        barrier.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(task, range(count)))
 
 
 def test_fifty_buyers_for_the_last_five_units(committed_app):

@@ -10,10 +10,8 @@ from sqlalchemy import func, select
 from app.catalog.models import StockMovement, Variant
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
-from tests.admin.test_orders import outbox
-from tests.conftest import latest_order, session_id_from
+from tests.conftest import TAX_NOTE, csrf_token_from, latest_order, outbox, session_id_from
 
-TAX_NOTE = "Prices include any sales tax due, so we add nothing for tax: the total shown is what you pay us."
 
 
 def stock(session, sku: str) -> tuple[int, int]:
@@ -98,13 +96,21 @@ def test_plain_text_confirmation_keeps_each_part_on_its_own_lines(shopper, sessi
     assert signature == app.config["SHOP_NAME"]
 
 
-def test_success_page_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(
+def test_success_page_check_fulfils_before_the_webhook_and_the_webhook_then_changes_nothing(
         app, shopper, session, stripe_server, deliver):
     shopper.add("TMC-BTR-4-UNS", 1)
     session_id = session_id_from(shopper.checkout())
     stripe_server.complete(session_id)
+    requests_before = len(stripe_server.requests)
     html = shopper.client.get(f"/checkout/success?session_id={session_id}").get_data(as_text=True)
-    assert "Thank you for your order" in html
+    assert "confirming your payment" in html and "confirm-payment.js" in html  # the script presses "Check again"
+    assert latest_order(session).status is OrderStatus.pending_payment  # a GET changes nothing
+    assert len(stripe_server.requests) == requests_before  # and asks the provider nothing
+    checked = shopper.client.post(f"/checkout/success?session_id={session_id}",
+                                  data={"csrf_token": csrf_token_from(html)})
+    assert checked.status_code == 303
+    html = shopper.client.get(checked.headers["Location"]).get_data(as_text=True)
+    assert "Thank you for your order" in html and "confirm-payment.js" not in html
     order = latest_order(session)
     assert order.status is OrderStatus.paid
     assert [mail["Subject"] for mail in outbox(app)] == [f"Your order {order.number} is confirmed"]  # sent now
@@ -142,7 +148,14 @@ def test_declined_card_then_walking_away_leaves_nothing_charged(shopper, session
     assert order.status is OrderStatus.cancelled and order.amount_paid_minor == 0
 
 
-def test_cancel_url_returns_to_the_cart_intact_and_releases_stock(shopper, session, stripe_server):
+def abandon_from_cart(client):
+    """Press "Cancel that payment" on the cart page."""
+    html = client.get("/cart").get_data(as_text=True)
+    return client.post("/checkout/abandon", data={"csrf_token": csrf_token_from(html)})
+
+
+def test_cancel_url_shows_the_payment_in_progress_and_its_cancel_button_releases_stock(
+        shopper, session, stripe_server):
     shopper.add("TMC-CRM-4-LAV", 2)
     before = stock(session, "TMC-CRM-4-LAV")
     response = shopper.checkout()
@@ -150,7 +163,13 @@ def test_cancel_url_returns_to_the_cart_intact_and_releases_stock(shopper, sessi
     order = latest_order(session)
     back = shopper.client.get(f"/checkout/cancel?order={order.number}")
     assert back.status_code == 303 and back.headers["Location"].endswith("/cart")
-    assert "Your cart is just as you left it" in shopper.client.get("/cart").get_data(as_text=True)
+    cart_page = shopper.client.get("/cart").get_data(as_text=True)
+    assert "You have a payment in progress" in cart_page and response.headers["Location"] in cart_page
+    session.refresh(order)
+    assert order.status is OrderStatus.pending_payment  # GETs change no order
+    assert stripe_server.objects[session_id]["status"] == "open"
+    left = abandon_from_cart(shopper.client)
+    assert "Your cart is just as you left it" in shopper.client.get(left.headers["Location"]).get_data(as_text=True)
     session.refresh(order)
     assert order.status is OrderStatus.cancelled
     assert stripe_server.objects[session_id]["status"] == "expired"
@@ -164,7 +183,7 @@ def test_leaving_a_payment_page_whose_payment_went_through_settles_the_order_and
     session_id = session_id_from(shopper.checkout())
     stripe_server.complete(session_id)  # paid at Stripe; its webhook has not arrived yet
     order = latest_order(session)
-    shopper.client.get(f"/checkout/cancel?order={order.number}")
+    abandon_from_cart(shopper.client)
     session.refresh(order)
     assert order.status is OrderStatus.paid
     confirmation, = outbox(app)  # sent with the request, not left for cron
@@ -175,7 +194,9 @@ def test_another_browser_cannot_cancel_the_order(shopper, session, app):
     shopper.add("TMC-CRM-4-LAV", 1)
     shopper.checkout()
     order = latest_order(session)
-    app.test_client().get(f"/checkout/cancel?order={order.number}")
+    other = app.test_client()
+    token = csrf_token_from(other.get("/products/magnesium-body-cream").get_data(as_text=True))
+    other.post("/checkout/abandon", data={"csrf_token": token})
     session.refresh(order)
     assert order.status is OrderStatus.pending_payment
 
@@ -186,9 +207,9 @@ def test_async_payment_success(shopper, session, stripe_server, deliver):
     stripe_server.complete(session_id, paid=False)
     reply = deliver(stripe_server.last_event("checkout.session.completed")).get_json()
     assert reply["outcome"] == "waiting: payment processing"
-    assert latest_order(session).status is OrderStatus.pending_payment
+    assert latest_order(session).status is OrderStatus.payment_processing
     page = shopper.client.get(f"/checkout/success?session_id={session_id}").get_data(as_text=True)
-    assert "confirming your payment" in page
+    assert "your payment is on its way" in page
     stripe_server.finish_async_payment(session_id, succeeded=True)
     deliver(stripe_server.last_event("checkout.session.async_payment_succeeded"))
     assert latest_order(session).status is OrderStatus.paid
@@ -226,7 +247,8 @@ def test_refund_events_record_partial_then_full_refunds(shopper, session, stripe
     client.v1.refunds.create({"payment_intent": order.payment_intent_id})
     deliver(stripe_server.last_event("charge.refunded"))
     session.refresh(order)
-    assert (order.status, order.amount_refunded_minor) == (OrderStatus.refunded, order.amount_paid_minor)
+    # Refunded in full before it shipped: the order is closed and its stock back on the shelf.
+    assert (order.status, order.amount_refunded_minor) == (OrderStatus.cancelled, order.amount_paid_minor)
 
 
 def test_dispute_flags_the_order(shopper, session, stripe_server, deliver):
@@ -317,12 +339,18 @@ def test_payment_events_are_stored(shopper, session, stripe_server, deliver):
     assert stored[0].outcome == "order paid"
 
 
-def test_going_back_to_the_cart_releases_the_unpaid_order_and_checking_out_again_works(shopper, session, stripe_server):
+def test_going_back_to_the_cart_offers_the_open_payment_and_checking_out_again_needs_it_cancelled(
+        shopper, session, stripe_server):
     shopper.add("TMC-BTR-4-VAN", 10)  # 18 in stock
     first = session_id_from(shopper.checkout())
     first_order = latest_order(session)
     back_at_cart = shopper.client.get("/cart").get_data(as_text=True)  # the browser's Back button
     assert "left in stock" not in back_at_cart and "Please remove it" not in back_at_cart
+    assert "You have a payment in progress" in back_at_cart
+    token = csrf_token_from(back_at_cart)
+    again = shopper.client.post("/checkout", data={"csrf_token": token, "shipping": "standard", "email": "jo@example.com"})
+    assert session_id_from(again) == first  # the same items: the page already open
+    abandon_from_cart(shopper.client)
     second = session_id_from(shopper.checkout())
     session.refresh(first_order)
     assert first_order.status is OrderStatus.cancelled
@@ -339,8 +367,8 @@ def test_a_delayed_payment_survives_the_shopper_returning_to_the_cart(shopper, s
     shopper.client.get("/cart")
     shopper.client.get("/cart")
     order = latest_order(session)
-    assert order.status is OrderStatus.pending_payment
-    assert [event.kind for event in order.events].count("awaiting_payment") == 1
+    assert order.status is OrderStatus.payment_processing
+    assert [event.kind for event in order.events].count("payment_processing") == 1
     stripe_server.finish_async_payment(session_id, succeeded=True)
     deliver(stripe_server.last_event("checkout.session.async_payment_succeeded"))
     session.refresh(order)

@@ -3,14 +3,12 @@ orders the provider never heard of, and a cart left in a shared browser."""
 import copy
 from datetime import timedelta
 
-import stripe
 from sqlalchemy import select
 
 from app.db import utcnow
 from app.orders.models import Order, OrderStatus
 from app.payments.models import PaymentEvent
-from tests.admin.test_orders import page_after, post, ship
-from tests.conftest import latest_order, session_id_from, sign_in_as
+from tests.conftest import latest_order, page_after, post, session_id_from, ship, sign_in_as
 
 
 def paid(shopper, session, stripe_server, deliver) -> Order:
@@ -26,7 +24,7 @@ def test_a_charge_from_elsewhere_cannot_refund_our_order_by_metadata(shopper, se
     foreign = stripe_server.make_event("charge.refunded", {
         "id": "ch_foreign", "object": "charge", "payment_intent": "pi_other_app", "amount_refunded": 999999,
         "currency": "usd", "metadata": {"order_id": str(order.id)}})
-    assert deliver(foreign).get_json()["outcome"] == "ignored: no matching order"
+    assert deliver(foreign).get_json()["outcome"] == "waiting: no order has this payment yet"
     session.refresh(order)
     assert (order.status, order.amount_refunded_minor) == (OrderStatus.paid, 0)
 

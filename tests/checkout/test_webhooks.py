@@ -129,30 +129,32 @@ def test_events_out_of_order_never_move_an_order_backwards(shopper, session, str
     assert order.status is OrderStatus.partially_refunded
 
 
-def test_a_payment_for_a_cancelled_order_is_flagged_not_revived(shopper, session, stripe_server, deliver):
+def test_a_payment_for_a_cancelled_order_is_held_for_staff_not_revived(shopper, session, stripe_server, deliver):
     event = paid_event(shopper, stripe_server)
     order = latest_order(session)
     expired = copy.deepcopy(event)
     expired["id"] = "evt_expired_first"
     expired["type"] = "checkout.session.expired"
     deliver(expired)
-    deliver(event)
+    assert deliver(event).get_json()["outcome"] == "payment held for review"
     session.refresh(order)
-    assert order.status is OrderStatus.cancelled
-    assert order.needs_review and "cancelled order" in order.review_reason
+    assert order.status is OrderStatus.payment_review and order.needs_attention
+    assert order.amount_paid_minor == event["data"]["object"]["amount_total"] and not order.stock_held
+    assert "after the order had been cancelled" in order.review_reason
 
 
-def test_amount_mismatch_flags_the_order_instead_of_marking_it_paid(shopper, session, stripe_server, deliver):
+def test_amount_mismatch_holds_the_payment_instead_of_marking_the_order_paid(shopper, session, stripe_server, deliver):
     event = paid_event(shopper, stripe_server)
+    outcomes = []
     for field, value in (("amount_total", 1), ("currency", "eur")):
         wrong = copy.deepcopy(event)
         wrong["id"] = f"evt_wrong_{field}"
         wrong["data"]["object"][field] = value
-        reply = deliver(wrong).get_json()
-        assert reply["outcome"].startswith("no change")
+        outcomes.append(deliver(wrong).get_json()["outcome"])
+    assert outcomes == ["payment held for review", "no change: payment already recorded"]
     order = latest_order(session)
-    assert order.status is OrderStatus.pending_payment
-    assert order.needs_review and "expects" in order.review_reason
+    assert order.status is OrderStatus.payment_review and order.stock_held and order.amount_paid_minor == 1
+    assert "expects" in order.review_reason
 
 
 def test_webhook_reply_is_json_and_needs_no_csrf_token(shopper, stripe_server, deliver):

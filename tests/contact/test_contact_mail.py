@@ -9,8 +9,7 @@ from sqlalchemy import select
 from app.catalog.models import Product
 from app.contact.models import ContactReport
 from app.mail.models import OutboxMessage
-from tests.admin.test_orders import outbox
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, outbox
 
 REACTION = {"kind": "reaction", "name": "Ana Ruiz", "email": "Ana@Example.com", "phone": "555-0100",
             "batch_number": "LOT-2026-11A", "consent": "y",

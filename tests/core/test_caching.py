@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.core.test_urls import fingerprinted_url
+from tests.conftest import fingerprinted_url
 
 STATIC_LINK = re.compile(r'(?:href|src)="(/static/([^"?]+)[^"]*)"')
 

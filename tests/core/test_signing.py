@@ -4,8 +4,7 @@ the stock serializers."""
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
-from tests.cart.test_cart import add, cart_lines, variant_by_sku
-from tests.conftest import csrf_token_from
+from tests.conftest import add, cart_lines, csrf_token_from, variant_by_sku
 
 
 def _stock_session_serializer(app) -> URLSafeTimedSerializer:

@@ -1,11 +1,12 @@
 """Fixed URLs in templates (`urls[...]`, `static_urls[...]`, `page_urls[...]`...): each one
 names a real route or file."""
-import hashlib
 import re
 from pathlib import Path
 
 import pytest
 from flask import render_template_string, url_for
+
+from tests.conftest import fingerprinted_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 STATIC = TEMPLATES.parent / "static"
@@ -13,11 +14,6 @@ SOURCES = "\n".join(path.read_text() for path in TEMPLATES.rglob("*.html"))
 ENDPOINTS = sorted(set(re.findall(r"\burls\['([^']+)'\]", SOURCES)))
 STATIC_FILES = sorted(set(re.findall(r"\bstatic_urls\['([^']+)'\]", SOURCES)))
 PAGES = sorted(set(re.findall(r"\bpage_urls\['([^']+)'\]", SOURCES)))
-
-
-def fingerprinted_url(name: str) -> str:
-    """A static file's URL: its path, and the start of its content's SHA-256 (app/caching.py)."""
-    return f"/static/{name}?v={hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]}"
 
 
 def test_templates_use_fixed_urls():

@@ -7,9 +7,7 @@ import pytest
 
 from app import create_app
 from app.orders.models import OrderStatus
-from tests.admin.test_orders import outbox
-from tests.checkout.test_flow import TAX_NOTE
-from tests.conftest import csrf_token_from, latest_order, production_config
+from tests.conftest import TAX_NOTE, csrf_token_from, latest_order, outbox, production_config
 
 ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
            "state": "ME", "postal_code": "04101", "country": "US"}
@@ -111,7 +109,7 @@ def test_declined_card_keeps_the_order_waiting(shopper, session):
 def test_delayed_payment_can_settle_or_fail(shopper, session):
     page = start(shopper)
     act(shopper, page, "pay_later", **ADDRESS)
-    assert latest_order(session).status is OrderStatus.pending_payment
+    assert latest_order(session).status is OrderStatus.payment_processing
     assert "Payment fails" in shopper.client.get(page).get_data(as_text=True)
     act(shopper, page, "fail")
     assert latest_order(session).status is OrderStatus.cancelled
@@ -126,12 +124,16 @@ def test_missing_address_is_asked_for_again(shopper, session):
     assert latest_order(session).status is OrderStatus.pending_payment
 
 
-def test_walking_away_cancels_and_keeps_the_cart(shopper, session):
+def test_walking_away_offers_the_payment_then_cancelling_it_keeps_the_cart(shopper, session):
     page = start(shopper)
     order = latest_order(session)
     html = shopper.client.get(page).get_data(as_text=True)
     cancel_link = re.search(r'href="(/checkout/cancel\?order=[^"]+)"', html).group(1)
-    shopper.client.get(cancel_link)
+    cart_page = shopper.client.get(shopper.client.get(cancel_link).headers["Location"]).get_data(as_text=True)
+    assert "You have a payment in progress" in cart_page and page in cart_page
+    session.refresh(order)
+    assert order.status is OrderStatus.pending_payment
+    shopper.client.post("/checkout/abandon", data={"csrf_token": csrf_token_from(cart_page)})
     session.refresh(order)
     assert order.status is OrderStatus.cancelled
     assert shopper.cart_lines() == {"TMC-CRM-4-UNS": 2}
@@ -168,7 +170,7 @@ def test_visiting_the_cart_does_not_cancel_a_delayed_payment_that_is_settling(sh
     act(shopper, page, "pay_later", **ADDRESS)
     shopper.client.get("/cart")
     order = latest_order(session)
-    assert order.status is OrderStatus.pending_payment
+    assert order.status is OrderStatus.payment_processing
     act(shopper, page, "settle")
     session.refresh(order)
     assert order.status is OrderStatus.paid
