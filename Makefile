@@ -8,7 +8,7 @@ export FLASK_APP := app
 POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test typecheck test-sqlite test-postgres setup setup-dev db bench clean
+.PHONY: run test typecheck lint-imports test-sqlite test-postgres setup setup-dev db bench clean
 
 run: setup db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -35,12 +35,17 @@ db: setup
 test: setup-dev
 	@test -x $(CHROMIUM) || echo "NOTE: browser tests will be skipped: $(CHROMIUM) is missing. Install it with: apt-get install -y chromium"
 	$(MAKE) typecheck
+	$(MAKE) lint-imports
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
 # Our Stripe calls against the stripe library's type hints: a misspelt parameter fails here.
 typecheck: setup-dev
 	$(BIN)/mypy
+
+# Which package may import which (.importlinter; docs/architecture.md).
+lint-imports: setup-dev
+	$(BIN)/lint-imports
 
 test-sqlite: setup-dev
 	TEST_DATABASE_URL= $(BIN)/python -m pytest

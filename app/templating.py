@@ -12,7 +12,7 @@ holding a single "·" was stored by Python as a wider string and cost ten times 
 as UTF-8 when it was sent (157,000 instructions for a product page, against 17,000). Templates
 write such characters as entities (tests/core/test_templating.py checks), and stored Markdown
 HTML is saved in the same form (app/markup.py). Values printed inside a <script> element are
-not decoded by the browser: JSON there goes through app.catalog.structured_data.script_json.
+not decoded by the browser: JSON there goes through app.pages.structured_data.script_json.
 """
 from __future__ import annotations
 

@@ -84,6 +84,8 @@ class Order(TimestampMixin, Base):
     # Set by a dispute, a paid amount that differs from the total, or a payment after cancelling.
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_reason: Mapped[str] = mapped_column(String(255), default="")
+    # Why money is held (payment_review): kept apart from the flag, which a dispute may add too.
+    held_reason: Mapped[str] = mapped_column(String(255), default="", server_default="")
     email: Mapped[str] = mapped_column(String(255), default="", index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     cart_token: Mapped[str] = mapped_column(String(64), default="", index=True)

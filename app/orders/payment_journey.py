@@ -132,7 +132,7 @@ def _payment_values(order: Order, payment: Payment) -> dict:
 def _hold(session: Session, order: Order, payment: Payment, *, actor: str, reason: str) -> str:
     """Keep money the order can't take as it is, for staff to accept or refund."""
     if not change_status(session, order_id=order.id, source=order.status, target=OrderStatus.payment_review,
-                         paid_at=utcnow(), review_reason=reason[:255], **_payment_values(order, payment)):
+                         paid_at=utcnow(), held_reason=reason[:255], **_payment_values(order, payment)):
         return settle(session, order_id=order.id, payment=payment, actor=actor)  # moved meanwhile: look again
     record_event(session, order_id=order.id, kind="payment_held", actor=actor,
                  message=f"{reason} The money is held: accept the order or refund it in full.",
@@ -270,8 +270,6 @@ def _record_refund_total(session: Session, order: Order, *, total_minor: int, ac
         return False
     if target is OrderStatus.cancelled:
         values.update(cancelled_at=utcnow(), stock_held=False)
-        if status is OrderStatus.payment_review:
-            values["review_reason"] = ""  # resolved
     if target is None:  # part of held money returned: the order still waits for staff
         session.execute(update(Order).where(Order.id == order.id).values(**values)
                         .execution_options(synchronize_session=False))
@@ -327,7 +325,7 @@ def accept_held_payment(session: Session, *, order_id: int, actor: str) -> None:
         except OutOfStock:
             raise OrderError("There isn't enough stock left to accept this order: refund it instead.") from None
     if not change_status(session, order_id=order_id, source=OrderStatus.payment_review, target=OrderStatus.paid,
-                         stock_held=False, review_reason=""):
+                         stock_held=False):
         raise OrderError("The order changed meanwhile; reload the page.")
     _sell(session, order)
     record_event(session, order_id=order_id, kind="payment_accepted", actor=actor,

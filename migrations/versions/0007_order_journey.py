@@ -24,6 +24,7 @@ def upgrade():
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("checkout_url", sa.Text(), server_default="", nullable=False))
         batch_op.add_column(sa.Column("stock_held", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column("held_reason", sa.String(length=255), server_default="", nullable=False))
     with op.batch_alter_table("payment_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("waiting_for", sa.String(length=255), nullable=True))
         batch_op.create_index(batch_op.f("ix_payment_events_waiting_for"), ["waiting_for"], unique=False)
@@ -43,5 +44,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_payment_events_waiting_for"))
         batch_op.drop_column("waiting_for")
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("held_reason")
         batch_op.drop_column("stock_held")
         batch_op.drop_column("checkout_url")

@@ -81,3 +81,32 @@ def test_twenty_simultaneous_deliveries_of_one_event_have_one_effect(committed_a
             OrderEvent.order_id == order.id, OrderEvent.kind == "paid")) == 1
         variant = db.session.scalars(select(Variant).where(Variant.sku == "TMC-BTR-4-UNS")).one()
         assert (variant.stock_on_hand, variant.stock_reserved) == (on_hand - 2, 0)
+
+
+def test_twenty_simultaneous_checkouts_of_one_cart_open_one_payment_page(committed_app, stripe_server):
+    """A double click or many tabs: one pending order, one provider session, the stock held once."""
+    with committed_app.app_context():
+        variant = db.session.scalars(select(Variant).where(Variant.sku == "TMC-STK-06-PEP")).one()
+        cart = Cart(token=new_cart_token(), lines=[CartLine(variant=variant, quantity=1, seen_price_minor=variant.price_minor)])
+        db.session.add(cart)
+        db.session.commit()
+        cookie, token, reserved = signed_cart_token(cart.token), cart.token, variant.stock_reserved
+
+    def submit(_):
+        client = committed_app.test_client()
+        client.set_cookie("cart", cookie)
+        response = client.post("/checkout", data={"shipping": "standard", "email": "double@example.com"})
+        return response.status_code, response.headers.get("Location", "")
+
+    results = run_at_once(DELIVERIES, submit)
+    pages = {location for status, location in results if re.search(r"/pay/cs_test_", location)}
+    assert all(status == 303 for status, _ in results), results
+    assert len(pages) == 1, results  # everyone who got a page got the same one
+    with committed_app.app_context():
+        orders = db.session.scalars(select(Order).where(Order.cart_token == token)).all()
+        assert [order.status for order in orders] == [OrderStatus.pending_payment]
+        opened = [obj for obj in stripe_server.objects.values() if obj.get("object") == "checkout.session"
+                  and obj["metadata"].get("order_number") == orders[0].number]
+        assert len(opened) == 1 and opened[0]["url"] in pages
+        variant = db.session.scalars(select(Variant).where(Variant.sku == "TMC-STK-06-PEP")).one()
+        assert variant.stock_reserved == reserved + 1

@@ -140,7 +140,7 @@ def test_a_payment_for_a_cancelled_order_is_held_for_staff_not_revived(shopper, 
     session.refresh(order)
     assert order.status is OrderStatus.payment_review and order.needs_attention
     assert order.amount_paid_minor == event["data"]["object"]["amount_total"] and not order.stock_held
-    assert "after the order had been cancelled" in order.review_reason
+    assert "after the order had been cancelled" in order.held_reason
 
 
 def test_amount_mismatch_holds_the_payment_instead_of_marking_the_order_paid(shopper, session, stripe_server, deliver):
@@ -154,7 +154,7 @@ def test_amount_mismatch_holds_the_payment_instead_of_marking_the_order_paid(sho
     assert outcomes == ["payment held for review", "no change: payment already recorded"]
     order = latest_order(session)
     assert order.status is OrderStatus.payment_review and order.stock_held and order.amount_paid_minor == 1
-    assert "expects" in order.review_reason
+    assert "expects" in order.held_reason
 
 
 def test_webhook_reply_is_json_and_needs_no_csrf_token(shopper, stripe_server, deliver):

@@ -9,7 +9,7 @@ import orjson
 from flask import current_app
 from markupsafe import Markup
 
-from app.catalog.product_page import ProductPage
+from app.pages.product import ProductPage
 from app.money import to_major
 
 
