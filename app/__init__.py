@@ -31,6 +31,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_shared_macros(app)
+    register_mail(app)
     return app
 
 
@@ -190,6 +191,19 @@ def register_security_headers(app: Flask) -> None:
     from app.security import register_security_headers as register
 
     register(app)
+
+
+def register_mail(app: Flask) -> None:
+    """Mail leaves only after the transaction that queued it commits: a route that commits has
+    its messages sent when it returns (app.mail.services)."""
+    from app.extensions import db
+    from app.mail.services import send_committed_mail
+
+    @app.after_request
+    def send_mail_of_this_request(response):
+        if db.session.registry.has():  # a page that never opened a session queued nothing
+            send_committed_mail(db.session)
+        return response
 
 
 def register_commands(app: Flask) -> None:

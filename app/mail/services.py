@@ -1,4 +1,4 @@
-"""Queue a message with the change it reports; deliver queued messages by SMTP or to files."""
+"""Queue a message with the change it reports; deliver it by SMTP (or to files) once that change commits."""
 from __future__ import annotations
 
 import smtplib
@@ -7,15 +7,23 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.mail.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
-# session.info key: the messages this session queued that commit_then_send has not sent yet.
+# session.info keys: messages queued in the open transaction; messages whose transaction committed,
+# not yet handed to the sender (send_committed_mail).
 QUEUED_HERE = "mail.queued_here"
+COMMITTED = "mail.committed"
+
+
+@event.listens_for(Session, "after_commit")
+def _mail_committed(session: Session) -> None:
+    if queued := session.info.pop(QUEUED_HERE, None):
+        session.info.setdefault(COMMITTED, []).extend(queued)
 
 
 def queue_email(session: Session, *, recipient: str, subject: str, template: str,
@@ -93,17 +101,19 @@ def deliver_outbox(session: Session, *, limit: int = 50, only_ids: list[int] | N
     return sent
 
 
-def commit_then_send(session: Session) -> None:
-    """For callers that own the transaction (routes, commands): commit the change, then send the
-    mail it queued, so no email goes out for a change that was rolled back.
-
-    Only this session's own messages: older ones are cron's (`flask send-mail`), so a request
-    never waits on the backlog, nor spends its messages' attempts while the mail server is down.
-    """
-    queued = session.info.pop(QUEUED_HERE, [])
-    # One whose transaction was rolled back is no longer persistent: it was never queued.
-    ids = [message.id for message in queued if inspect(message).persistent]
-    session.commit()
+def send_committed_mail(session: Session) -> None:
+    """Send the mail of this session's committed transactions. Only its own: older messages are
+    cron's (`flask send-mail`), so a request never waits on the backlog, nor spends its messages'
+    attempts while the mail server is down. The app runs this after every request."""
+    committed = session.info.pop(COMMITTED, [])
+    # One whose transaction (or savepoint) rolled back is no longer persistent: it was never queued.
+    ids = [inspect(message).identity[0] for message in committed if inspect(message).persistent]
     if ids:
         deliver_outbox(session, only_ids=ids)
         session.commit()
+
+
+def commit_then_send(session: Session) -> None:
+    """For callers that own the transaction (routes, commands): commit, then send what it queued."""
+    session.commit()
+    send_committed_mail(session)
