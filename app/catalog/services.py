@@ -81,6 +81,15 @@ class OutOfStock(CatalogError):
         self.variant_id = variant_id
 
 
+class StockError(CatalogError):
+    """A stock movement the variant's levels cannot take (units released or sold that were never
+    held, or a variant that is gone): the order and the stock disagree, so nothing changed."""
+
+    def __init__(self, variant_id: int, message: str) -> None:
+        super().__init__(message)
+        self.variant_id = variant_id
+
+
 def _change_stock(
     session: Session,
     *,
@@ -119,6 +128,18 @@ def _change_stock(
     return True
 
 
+def _refused(session: Session, *, variant_id: int, movement: str, order_id: int) -> StockError:
+    """The error for a movement that matched nothing, naming the variant and its levels as they
+    are now (read only on this path, so a movement that succeeds costs no query)."""
+    row = session.execute(
+        select(Variant.sku, Variant.stock_on_hand, Variant.stock_reserved).where(Variant.id == variant_id)
+    ).first()
+    if row is None:
+        return StockError(variant_id, f"Cannot {movement} for order {order_id}: variant {variant_id} no longer exists.")
+    return StockError(variant_id, f"Cannot {movement} of {row.sku} (variant {variant_id}) for order {order_id}: "
+                                  f"it has {row.stock_on_hand} on hand, {row.stock_reserved} reserved.")
+
+
 def reserve_stock(session: Session, *, variant_id: int, quantity: int, order_id: int) -> None:
     """Hold units for an order awaiting payment; raises OutOfStock if too few are free."""
     available = Variant.stock_on_hand - Variant.stock_reserved
@@ -129,23 +150,30 @@ def reserve_stock(session: Session, *, variant_id: int, quantity: int, order_id:
 
 
 def release_stock(session: Session, *, variant_id: int, quantity: int, order_id: int, note: str = "") -> None:
-    """Give back units held for an order that will not be paid."""
-    _change_stock(session, variant_id=variant_id, on_hand=0, reserved=-quantity,
-                  reason=StockReason.released, order_id=order_id, note=note,
-                  condition=Variant.stock_reserved >= quantity)
+    """Give back units held for an order that will not be paid; StockError if they are not held."""
+    if not _change_stock(session, variant_id=variant_id, on_hand=0, reserved=-quantity,
+                         reason=StockReason.released, order_id=order_id, note=note,
+                         condition=Variant.stock_reserved >= quantity):
+        raise _refused(session, variant_id=variant_id, movement=f"release {quantity} reserved unit(s)",
+                       order_id=order_id)
 
 
 def sell_reserved_stock(session: Session, *, variant_id: int, quantity: int, order_id: int) -> None:
-    """Turn a paid order's held units into a sale: they leave stock on hand."""
-    _change_stock(session, variant_id=variant_id, on_hand=-quantity, reserved=-quantity,
-                  reason=StockReason.sold, order_id=order_id,
-                  condition=Variant.stock_reserved >= quantity)
+    """Turn a paid order's held units into a sale: they leave stock on hand. StockError if they
+    are not held."""
+    if not _change_stock(session, variant_id=variant_id, on_hand=-quantity, reserved=-quantity,
+                         reason=StockReason.sold, order_id=order_id,
+                         condition=Variant.stock_reserved >= quantity):
+        raise _refused(session, variant_id=variant_id, movement=f"sell {quantity} reserved unit(s)",
+                       order_id=order_id)
 
 
 def restock_sold(session: Session, *, variant_id: int, quantity: int, order_id: int, note: str) -> None:
-    """Put units of a cancelled paid order back on the shelf."""
-    _change_stock(session, variant_id=variant_id, on_hand=quantity, reserved=0,
-                  reason=StockReason.returned, order_id=order_id, note=note, condition=True)
+    """Put units of a cancelled paid order back on the shelf; StockError if the variant is gone."""
+    if not _change_stock(session, variant_id=variant_id, on_hand=quantity, reserved=0,
+                         reason=StockReason.returned, order_id=order_id, note=note, condition=True):
+        raise _refused(session, variant_id=variant_id, movement=f"restock {quantity} sold unit(s)",
+                       order_id=order_id)
 
 
 def adjust_stock(session: Session, *, variant_id: int, change: int, reason: StockReason, note: str = "") -> None:
