@@ -67,27 +67,48 @@ def test_upgrade_to_0005_renders_the_ingredients_of_products_already_saved(empty
     assert html == '<ul class="ingredient-list"><li>Aqua</li><li>Glycerin</li></ul>\n<p class="small">*Organic.</p>'
 
 
+def insert_demo_stock_at_0006(stock: dict[str, tuple[int, int]]) -> None:
+    """Variants with these SKUs and (on hand, reserved), as a shop at revision 0006 holds them."""
+    metadata = sa.MetaData()
+    products, variants = (sa.Table(name, metadata, autoload_with=db.engine) for name in ("products", "variants"))
+    now = datetime.now(timezone.utc)
+    with db.engine.begin() as connection:
+        product_id = connection.execute(products.insert().values(
+            slug="any", name="Any", summary="", description_markdown="", description_html="", ingredients="",
+            ingredients_html="", directions_markdown="", directions_html="", warnings_markdown="",
+            warnings_html="", seo_title="", seo_description="", is_active=True, is_featured=False, position=1,
+            created_at=now, updated_at=now)).inserted_primary_key[0]
+        connection.execute(variants.insert(), [
+            {"product_id": product_id, "sku": sku, "size": "4 oz", "scent": "Plain", "price_minor": 1000,
+             "currency": "USD", "stock_on_hand": on_hand, "stock_reserved": reserved, "low_stock_threshold": 5,
+             "weight_grams": 100, "is_active": True, "position": index, "created_at": now, "updated_at": now}
+            for index, (sku, (on_hand, reserved)) in enumerate(stock.items())])
+
+
+def test_upgrade_to_0007_refuses_while_a_set_is_reserved_for_an_unpaid_order(empty_database_url, caplog):
+    reset_database(empty_database_url)
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0006")
+        insert_demo_stock_at_0006({"TMC-CRM-4-UNS": (60, 0), "TMC-STK-06-PEP": (75, 0), "TMC-SET-UNS": (10, 2)})
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error, then exits
+            upgrade()
+        with db.engine.connect() as connection:
+            version = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+            reserved = connection.scalar(sa.text("SELECT stock_reserved FROM variants WHERE sku = 'TMC-SET-UNS'"))
+        db.engine.dispose()
+    assert (version, reserved) == ("0006", 2)
+    assert "TMC-SET-UNS has 2 unit(s) reserved for orders awaiting payment" in caplog.text
+
+
 def test_upgrade_to_0007_makes_the_demo_set_draw_on_its_components_and_moves_nothing_else(empty_database_url):
     reset_database(empty_database_url)
     app = create_app(make_config(empty_database_url))
     with app.app_context():
         upgrade(revision="0006")
-        metadata = sa.MetaData()
-        products, variants = (sa.Table(name, metadata, autoload_with=db.engine) for name in ("products", "variants"))
-        now = datetime.now(timezone.utc)
         stock = {"TMC-CRM-4-UNS": 60, "TMC-CRM-4-LAV": 25, "TMC-STK-06-PEP": 75, "TMC-BTR-4-UNS": 30,
                  "TMC-SET-UNS": 10, "TMC-SET-LAV": 8}
-        with db.engine.begin() as connection:
-            product_id = connection.execute(products.insert().values(
-                slug="any", name="Any", summary="", description_markdown="", description_html="", ingredients="",
-                ingredients_html="", directions_markdown="", directions_html="", warnings_markdown="",
-                warnings_html="", seo_title="", seo_description="", is_active=True, is_featured=False, position=1,
-                created_at=now, updated_at=now)).inserted_primary_key[0]
-            connection.execute(variants.insert(), [
-                {"product_id": product_id, "sku": sku, "size": "4 oz", "scent": "Plain", "price_minor": 1000,
-                 "currency": "USD", "stock_on_hand": units, "stock_reserved": 0, "low_stock_threshold": 5,
-                 "weight_grams": 100, "is_active": True, "position": index, "created_at": now, "updated_at": now}
-                for index, (sku, units) in enumerate(stock.items())])
+        insert_demo_stock_at_0006({sku: (units, 0) for sku, units in stock.items()})
         upgrade()
         with db.engine.connect() as connection:
             links = set(connection.execute(sa.text(
