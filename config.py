@@ -58,6 +58,13 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     CHECKOUT_EXPIRY_MINUTES = 45  # Stripe accepts 30 minutes to 24 hours
+    # Each call to Stripe waits at most this long for an answer and is tried this many more times:
+    # the library's own 80 s and 2 retries outlast the worker timeout, and a killed worker shows
+    # the shopper a bare 500 instead of the "payment service unavailable" page.
+    STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))
+    STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "1"))
+    # gunicorn's --timeout (its default is 30 s): change both together.
+    WORKER_TIMEOUT_SECONDS = int(os.environ.get("WORKER_TIMEOUT_SECONDS", "30"))
     # Shipping countries, rates and delivery estimates: app/orders/shipping.py.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -139,6 +146,7 @@ class ProductionConfig(Config):
         if not (config["STRIPE_SECRET_KEY"] and config["STRIPE_WEBHOOK_SECRET"]):
             problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set "
                             "(the built-in test gateway takes no real payments)")
+        problems.extend(_payment_wait_problems(config))
         if not config["MAIL_SERVER"]:
             problems.append("MAIL_SERVER must be set: order confirmations, password resets and "
                             "reaction reports go by email (without it they are only written to files)")
@@ -149,6 +157,27 @@ class ProductionConfig(Config):
                                    if setting == "SHOP_SAFETY_EMAIL" else ""))
         if problems:
             raise RuntimeError("Unsafe production configuration: " + "; ".join(problems))
+
+
+# Time a request needs beside waiting for Stripe: the pause before a retry (0.5 s at first),
+# the database, rendering the page.
+WORKER_TIMEOUT_HEADROOM_SECONDS = 10
+
+
+def _payment_wait_problems(config) -> list[str]:
+    """Refuse Stripe timeouts whose worst case (every attempt waiting the full timeout) does not
+    end well before the worker timeout, when the worker would be killed mid-checkout."""
+    timeout, retries = config["STRIPE_TIMEOUT_SECONDS"], config["STRIPE_MAX_NETWORK_RETRIES"]
+    if timeout <= 0 or retries < 0:
+        return ["STRIPE_TIMEOUT_SECONDS must be above zero and STRIPE_MAX_NETWORK_RETRIES zero or more"]
+    worst_case = timeout * (retries + 1)
+    limit = config["WORKER_TIMEOUT_SECONDS"] - WORKER_TIMEOUT_HEADROOM_SECONDS
+    if worst_case > limit:
+        return [f"STRIPE_TIMEOUT_SECONDS x (STRIPE_MAX_NETWORK_RETRIES + 1) = {worst_case:g} s must be at most "
+                f"{limit:g} s, {WORKER_TIMEOUT_HEADROOM_SECONDS} s under WORKER_TIMEOUT_SECONDS "
+                f"({config['WORKER_TIMEOUT_SECONDS']} s, gunicorn's --timeout), or a hanging payment service "
+                "gets the worker killed and the shopper a bare error page"]
+    return []
 
 
 def _is_placeholder_address(address: str | None) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.accounts.services import register
 from app.catalog.models import Product, ProductImage, Variant
-from app.catalog.services import receive_stock, save_product
+from app.catalog.services import receive_stock, save_product, set_bundle_components
 from app.content.services import save_article, save_page
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
@@ -33,8 +33,13 @@ def load_demo_data(session: Session) -> bool:
     if session.scalar(select(func.count(Product.id))):
         return False
     catalogue = tomllib.loads((DEMO_DATA / "products.toml").read_text(encoding="utf-8"))
+    sets = {}
     for entry in catalogue["products"]:
-        _load_product(session, entry)
+        sets.update(_load_product(session, entry))
+    skus = dict(session.execute(select(Variant.sku, Variant.id)).all())
+    for set_id, components in sets.items():
+        set_bundle_components(session, bundle_variant_id=set_id,
+                              components={skus[sku]: quantity for sku, quantity in components.items()})
     for path in sorted((DEMO_DATA / "articles").glob("*.md")):
         meta, body = read_front_matter(path)
         save_article(
@@ -57,8 +62,11 @@ def load_demo_data(session: Session) -> bool:
     return True
 
 
-def _load_product(session: Session, entry: dict) -> None:
+def _load_product(session: Session, entry: dict) -> dict[int, dict[str, int]]:
+    """Save a product and its variants; returns its sets' components ({set variant id: {SKU:
+    quantity}}) to link once every product is in."""
     entry = dict(entry)
+    sets = {}
     images = entry.pop("images", [])
     variants = entry.pop("variants", [])
     entry["is_featured"] = entry.pop("featured", False)
@@ -69,10 +77,14 @@ def _load_product(session: Session, entry: dict) -> None:
     ]
     for variant_entry in variants:
         variant_entry = dict(variant_entry)
-        stock = variant_entry.pop("stock")
+        stock = variant_entry.pop("stock", 0)
+        components = variant_entry.pop("components", None)
         variant_entry["compare_at_minor"] = variant_entry.get("compare_at_minor") or None
         variant = Variant(product=product, stock_on_hand=0, **variant_entry)
         session.add(variant)
         session.flush()
         if stock:
             receive_stock(session, variant_id=variant.id, quantity=stock, note="Opening stock")
+        if components:
+            sets[variant.id] = components
+    return sets

@@ -1,4 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe, on this run's database."""
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -63,3 +65,61 @@ def test_upgrade_to_0005_renders_the_ingredients_of_products_already_saved(empty
             html = connection.scalar(sa.text("SELECT ingredients_html FROM products WHERE slug = 'old-cream'"))
         db.engine.dispose()
     assert html == '<ul class="ingredient-list"><li>Aqua</li><li>Glycerin</li></ul>\n<p class="small">*Organic.</p>'
+
+
+def insert_demo_stock_at_0006(stock: dict[str, tuple[int, int]]) -> None:
+    """Variants with these SKUs and (on hand, reserved), as a shop at revision 0006 holds them."""
+    metadata = sa.MetaData()
+    products, variants = (sa.Table(name, metadata, autoload_with=db.engine) for name in ("products", "variants"))
+    now = datetime.now(timezone.utc)
+    with db.engine.begin() as connection:
+        product_id = connection.execute(products.insert().values(
+            slug="any", name="Any", summary="", description_markdown="", description_html="", ingredients="",
+            ingredients_html="", directions_markdown="", directions_html="", warnings_markdown="",
+            warnings_html="", seo_title="", seo_description="", is_active=True, is_featured=False, position=1,
+            created_at=now, updated_at=now)).inserted_primary_key[0]
+        connection.execute(variants.insert(), [
+            {"product_id": product_id, "sku": sku, "size": "4 oz", "scent": "Plain", "price_minor": 1000,
+             "currency": "USD", "stock_on_hand": on_hand, "stock_reserved": reserved, "low_stock_threshold": 5,
+             "weight_grams": 100, "is_active": True, "position": index, "created_at": now, "updated_at": now}
+            for index, (sku, (on_hand, reserved)) in enumerate(stock.items())])
+
+
+def test_upgrade_to_0007_refuses_while_a_set_is_reserved_for_an_unpaid_order(empty_database_url, caplog):
+    reset_database(empty_database_url)
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0006")
+        insert_demo_stock_at_0006({"TMC-CRM-4-UNS": (60, 0), "TMC-STK-06-PEP": (75, 0), "TMC-SET-UNS": (10, 2)})
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error, then exits
+            upgrade()
+        with db.engine.connect() as connection:
+            version = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+            reserved = connection.scalar(sa.text("SELECT stock_reserved FROM variants WHERE sku = 'TMC-SET-UNS'"))
+        db.engine.dispose()
+    assert (version, reserved) == ("0006", 2)
+    assert "TMC-SET-UNS has 2 unit(s) reserved for orders awaiting payment" in caplog.text
+
+
+def test_upgrade_to_0007_makes_the_demo_set_draw_on_its_components_and_moves_nothing_else(empty_database_url):
+    reset_database(empty_database_url)
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0006")
+        stock = {"TMC-CRM-4-UNS": 60, "TMC-CRM-4-LAV": 25, "TMC-STK-06-PEP": 75, "TMC-BTR-4-UNS": 30,
+                 "TMC-SET-UNS": 10, "TMC-SET-LAV": 8}
+        insert_demo_stock_at_0006({sku: (units, 0) for sku, units in stock.items()})
+        upgrade()
+        with db.engine.connect() as connection:
+            links = set(connection.execute(sa.text(
+                "SELECT b.sku, c.sku, l.quantity FROM variant_components l JOIN variants b ON b.id = l.bundle_variant_id "
+                "JOIN variants c ON c.id = l.component_variant_id")).all())
+            levels = dict(connection.execute(sa.text("SELECT sku, stock_on_hand FROM variants")).all())
+            movements = connection.execute(sa.text(
+                "SELECT v.sku, m.delta, m.reason FROM stock_movements m JOIN variants v ON v.id = m.variant_id "
+                "ORDER BY v.sku")).all()
+        db.engine.dispose()
+    assert links == {("TMC-SET-UNS", "TMC-CRM-4-UNS", 1), ("TMC-SET-UNS", "TMC-STK-06-PEP", 1),
+                     ("TMC-SET-LAV", "TMC-CRM-4-LAV", 1), ("TMC-SET-LAV", "TMC-STK-06-PEP", 1)}
+    assert levels == {**stock, "TMC-SET-UNS": 0, "TMC-SET-LAV": 0}
+    assert [tuple(row) for row in movements] == [("TMC-SET-LAV", -8, "correction"), ("TMC-SET-UNS", -10, "correction")]

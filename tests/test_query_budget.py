@@ -13,6 +13,7 @@ PAGES = [
     "/",
     "/products",
     "/products/magnesium-body-cream",
+    "/products/recovery-bundle",  # a set: its stock read from its components in the same query
     "/learn",
     "/learn/how-common-is-back-pain",
     "/pages/shipping",
@@ -42,7 +43,7 @@ def grow_catalogue(session, products: int) -> None:
 
 def fill_cart(client, session, csrf_token) -> None:
     token = csrf_token()
-    for sku in ("TMC-CRM-4-UNS", "TMC-BTR-4-VAN", "TMC-STK-06-PEP"):
+    for sku in ("TMC-CRM-4-UNS", "TMC-BTR-4-VAN", "TMC-STK-06-PEP", "TMC-SET-UNS"):
         add(client, token, variant_by_sku(session, sku).id, "1")
     extra = session.scalars(select(Variant).where(Variant.sku.like("EXTRA-%"))).all()
     for variant in extra[:12]:
@@ -59,7 +60,7 @@ def test_storefront_page_stays_within_the_query_budget(client, session, csrf_tok
     assert counter.count <= BUDGET, f"{path} ran {counter.count} queries:\n" + "\n\n".join(counter.statements)
 
 
-@pytest.mark.parametrize("path", ["/", "/products", "/products/magnesium-body-cream",
+@pytest.mark.parametrize("path", ["/", "/products", "/products/magnesium-body-cream", "/products/recovery-bundle",
                                   "/learn/how-common-is-back-pain"])
 def test_a_new_visitor_is_served_each_main_page_in_one_query(client, count_queries, path):
     """Each page folds its lists into one row (app.db.json_list); a second query is a regression."""

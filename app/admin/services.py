@@ -78,7 +78,7 @@ def dashboard(session: Session, *, today: date | None = None) -> Dashboard:
 
 
 def low_stock_variants(session: Session) -> list[Variant]:
-    available = Variant.stock_on_hand - Variant.stock_reserved
+    available = Variant.stock_available  # a set's from its components
     return list(session.scalars(
         select(Variant).join(Variant.product)
         .where(Variant.is_active.is_(True), available <= Variant.low_stock_threshold)
@@ -147,7 +147,8 @@ def stock_history(session: Session, *, variant_id: int, limit: int = 100) -> lis
 
 def all_variants(session: Session) -> list[Variant]:
     return list(session.scalars(
-        select(Variant).join(Variant.product).options(selectinload(Variant.product))
+        select(Variant).join(Variant.product)
+        .options(selectinload(Variant.product), selectinload(Variant.components))
         .order_by(Product.position, Variant.position)
     ))
 

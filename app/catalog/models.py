@@ -13,8 +13,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
+    case,
+    column,
+    func,
+    select,
+    table,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
 from app.templating import ascii_html
@@ -131,6 +137,35 @@ def is_discounted(price_minor: int, compare_at_minor: int | None) -> bool:
     return bool(compare_at_minor and compare_at_minor > price_minor)
 
 
+class VariantComponent(Base):
+    """What one unit of a bundle variant (a set) is made of: selling a set sells `quantity` of
+    each component. A set keeps no stock of its own; it has what its components allow."""
+
+    __tablename__ = "variant_components"
+    __table_args__ = (
+        UniqueConstraint("bundle_variant_id", "component_variant_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("bundle_variant_id <> component_variant_id", name="not_its_own_component"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    # RESTRICT: deleting a variant a set is made of would leave the set with stock it cannot have.
+    component_variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="RESTRICT"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+
+    component: Mapped[Variant] = relationship(foreign_keys=[component_variant_id])
+
+
+# The component variants as seen from a set's row: a plain table clause, as the Variant mapping
+# that would give an alias is still being built where the set's stock expression needs it.
+_component_variants = table(
+    "variants", column("id", Integer), column("stock_on_hand", Integer), column("stock_reserved", Integer),
+    column("is_active", Boolean),
+).alias("component_variants")
+_components = VariantComponent.__table__
+
+
 class Variant(TimestampMixin, Base):
     __tablename__ = "variants"
     __table_args__ = (
@@ -156,7 +191,28 @@ class Variant(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
+    # Units for sale. A set's are its components' (as many whole sets as each allows, none if one
+    # is withdrawn); read in the same query as the variant, so no page or cart line pays a query for it.
+    stock_available: Mapped[int] = column_property(func.coalesce(
+        select(func.min(case(
+            (_component_variants.c.is_active.is_(True),
+             (_component_variants.c.stock_on_hand - _component_variants.c.stock_reserved) // _components.c.quantity),
+            else_=0,
+        )))
+        .select_from(_components.join(_component_variants,
+                                      _component_variants.c.id == _components.c.component_variant_id))
+        .where(_components.c.bundle_variant_id == id)
+        .correlate_except(_components, _component_variants)
+        .scalar_subquery(),
+        stock_on_hand - stock_reserved,
+    ))
+
     product: Mapped[Product] = relationship(back_populates="variants")
+    # A set's components; empty for a variant sold as it is.
+    components: Mapped[list[VariantComponent]] = relationship(
+        foreign_keys=[VariantComponent.bundle_variant_id], order_by=VariantComponent.component_variant_id,
+        cascade="all, delete-orphan",
+    )
 
     @property
     def is_listed(self) -> bool:
@@ -165,10 +221,6 @@ class Variant(TimestampMixin, Base):
     @property
     def label(self) -> str:
         return variant_label(self.size, self.scent)
-
-    @property
-    def stock_available(self) -> int:
-        return self.stock_on_hand - self.stock_reserved
 
     @property
     def is_sold_out(self) -> bool:

@@ -1,4 +1,5 @@
-"""Reading the catalogue for the storefront, and the one place stock levels change."""
+"""Reading the catalogue for the storefront, and saving products and variants. Stock levels change
+in app.catalog.stock, whose functions are re-exported here."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -8,16 +9,15 @@ from operator import attrgetter
 from sqlalchemy import Row, and_, delete, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.catalog.models import (
-    Product, ProductImage, ProductRedirect, StockMovement, StockReason, Variant, render_ingredients,
+from app.catalog.errors import CatalogError
+from app.catalog.models import Product, ProductImage, ProductRedirect, Variant, render_ingredients
+from app.catalog.stock import (  # noqa: F401 (callers take the stock functions from here)
+    OutOfStock, StockError, adjust_stock, lock_stock_rows, receive_stock, release_stock, reserve_stock, restock_sold,
+    sell_reserved_stock, set_bundle_components,
 )
 from app.catalog.wording import drug_claims
 from app.db import Reader, read_rows
 from app.markup import render_markdown
-
-
-class CatalogError(Exception):
-    """A catalogue rule was broken; the message is safe to show."""
 
 
 def _card_query():
@@ -75,102 +75,10 @@ def product_cards_from_json(cards: list[dict]) -> list[ProductCard]:
     return sorted((ProductCard(**card) for card in cards), key=attrgetter("position", "name"))
 
 
-class OutOfStock(CatalogError):
-    def __init__(self, variant_id: int, message: str = "Not enough stock.") -> None:
-        super().__init__(message)
-        self.variant_id = variant_id
-
-
-def _change_stock(
-    session: Session,
-    *,
-    variant_id: int,
-    on_hand: int,
-    reserved: int,
-    reason: StockReason,
-    condition,
-    order_id: int | None = None,
-    note: str = "",
-) -> bool:
-    """Apply one stock change in a single conditional UPDATE, and record it if it happened.
-
-    The condition is checked by the database inside the UPDATE, so two shoppers racing for the
-    last unit cannot both pass it (PostgreSQL re-checks a row after waiting for its lock;
-    SQLite runs writers one at a time).
-    """
-    result = session.execute(
-        update(Variant)
-        .where(Variant.id == variant_id, condition)
-        .values(
-            stock_on_hand=Variant.stock_on_hand + on_hand,
-            stock_reserved=Variant.stock_reserved + reserved,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    session.add(
-        StockMovement(variant_id=variant_id, delta=on_hand, reserved_delta=reserved,
-                      reason=reason, order_id=order_id, note=note)
-    )
-    variant = session.identity_map.get(session.identity_key(Variant, variant_id))
-    if variant is not None:
-        session.expire(variant, ["stock_on_hand", "stock_reserved"])
-    return True
-
-
-def reserve_stock(session: Session, *, variant_id: int, quantity: int, order_id: int) -> None:
-    """Hold units for an order awaiting payment; raises OutOfStock if too few are free."""
-    available = Variant.stock_on_hand - Variant.stock_reserved
-    if not _change_stock(session, variant_id=variant_id, on_hand=0, reserved=quantity,
-                         reason=StockReason.reserved, order_id=order_id,
-                         condition=(available >= quantity) & Variant.is_active.is_(True)):
-        raise OutOfStock(variant_id)
-
-
-def release_stock(session: Session, *, variant_id: int, quantity: int, order_id: int, note: str = "") -> None:
-    """Give back units held for an order that will not be paid."""
-    _change_stock(session, variant_id=variant_id, on_hand=0, reserved=-quantity,
-                  reason=StockReason.released, order_id=order_id, note=note,
-                  condition=Variant.stock_reserved >= quantity)
-
-
-def sell_reserved_stock(session: Session, *, variant_id: int, quantity: int, order_id: int) -> None:
-    """Turn a paid order's held units into a sale: they leave stock on hand."""
-    _change_stock(session, variant_id=variant_id, on_hand=-quantity, reserved=-quantity,
-                  reason=StockReason.sold, order_id=order_id,
-                  condition=Variant.stock_reserved >= quantity)
-
-
-def restock_sold(session: Session, *, variant_id: int, quantity: int, order_id: int, note: str) -> None:
-    """Put units of a cancelled paid order back on the shelf."""
-    _change_stock(session, variant_id=variant_id, on_hand=quantity, reserved=0,
-                  reason=StockReason.returned, order_id=order_id, note=note, condition=True)
-
-
-def adjust_stock(session: Session, *, variant_id: int, change: int, reason: StockReason, note: str = "") -> None:
-    """A staff correction to stock on hand; never below the units held for unpaid orders."""
-    if change == 0:
-        raise CatalogError("Enter a change other than zero.")
-    if not _change_stock(session, variant_id=variant_id, on_hand=change, reserved=0, reason=reason, note=note,
-                         condition=Variant.stock_on_hand + change >= Variant.stock_reserved):
-        raise CatalogError("That would leave less stock than is held for orders awaiting payment.")
-    session.flush()
-
-
 def set_low_stock_threshold(session: Session, *, variant_id: int, threshold: int) -> None:
     if threshold < 0:
         raise CatalogError("The threshold cannot be negative.")
     session.execute(update(Variant).where(Variant.id == variant_id).values(low_stock_threshold=threshold))
-    session.flush()
-
-
-def receive_stock(session: Session, *, variant_id: int, quantity: int, note: str = "") -> None:
-    """Add delivered units to stock on hand, recording why."""
-    if quantity <= 0:
-        raise CatalogError("Received quantity must be a positive whole number.")
-    _change_stock(session, variant_id=variant_id, on_hand=quantity, reserved=0,
-                  reason=StockReason.received, note=note, condition=True)
     session.flush()
 
 

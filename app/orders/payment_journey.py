@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.catalog.services import OutOfStock, release_stock, reserve_stock, restock_sold, sell_reserved_stock
+from app.catalog.services import (OutOfStock, lock_stock_rows, release_stock, reserve_stock, restock_sold,
+                                  sell_reserved_stock)
 from app.db import utcnow
 from app.money import format_money
 from app.orders.gateway import CheckoutFacts, Gateway, Payment, PaymentServiceUnavailable
@@ -347,6 +348,7 @@ def refund_held_payment(session: Session, *, gateway: Gateway, order_id: int, ac
 # -- stock ----------------------------------------------------------------------------------------
 
 def _each_line(order: Order, change, session: Session, **extra) -> None:
+    lock_stock_rows(session, variant_ids=(line.variant_id for line in order.lines if line.variant_id is not None))
     for line in order.lines:
         if line.variant_id is not None:
             change(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order.id, **extra)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.catalog.services import reserve_stock
+from app.catalog.services import lock_stock_rows, reserve_stock
 from app.db import utcnow
 from app.mail.services import queue_email
 from app.orders.models import OPEN_CHECKOUT, Order, OrderEvent, OrderLine, OrderStatus
@@ -119,6 +119,7 @@ def create_order(session: Session, *, lines: list[LineSnapshot], shipping: Shipp
     )
     session.add(order)
     session.flush()
+    lock_stock_rows(session, variant_ids=(line.variant_id for line in lines))
     for line in lines:
         reserve_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order.id)
     record_event(session, order_id=order.id, kind="created", actor="shopper",

@@ -32,7 +32,7 @@ _PRODUCT_PAGE = select(
     Product.seo_description,
     select(json_rows(
         Variant.id, Variant.sku, Variant.size, Variant.scent, Variant.price_minor, Variant.compare_at_minor,
-        Variant.currency, Variant.stock_on_hand, Variant.stock_reserved, Variant.low_stock_threshold,
+        Variant.currency, Variant.stock_available.label("available"), Variant.low_stock_threshold,
         Variant.position,
     )).where(Variant.product_id == Product.id, Variant.is_active.is_(True)).scalar_subquery().label("variants"),
     select(json_rows(
@@ -101,7 +101,7 @@ _BY_POSITION = itemgetter("position", "id")
 
 def _variant_choice(fields: dict, locale: str) -> VariantChoice:
     price_minor, compare_at_minor, currency = fields["price_minor"], fields["compare_at_minor"], fields["currency"]
-    available = fields["stock_on_hand"] - fields["stock_reserved"]
+    available = fields["available"]  # a set's, what its components allow
     stock_label, stock_state = stock_status(available, fields["low_stock_threshold"])
     return VariantChoice(
         id=fields["id"], sku=fields["sku"], label=variant_label(fields["size"], fields["scent"]),

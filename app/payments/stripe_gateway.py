@@ -29,7 +29,9 @@ def _client() -> stripe.StripeClient:
         extensions["stripe_client"] = stripe.StripeClient(
             config["STRIPE_SECRET_KEY"],
             base_addresses={"api": base} if base else None,
-            max_network_retries=2,
+            # Every call gives up well within the worker timeout (config.py checks the sum).
+            max_network_retries=config["STRIPE_MAX_NETWORK_RETRIES"],
+            http_client=stripe.RequestsClient(timeout=config["STRIPE_TIMEOUT_SECONDS"]),
         )
     client: stripe.StripeClient = extensions["stripe_client"]
     return client

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.catalog.services import reserve_stock
 from app.db import utcnow
 from app.orders.models import Order, OrderStatus
 from app.payments.models import PaymentEvent
@@ -89,6 +90,8 @@ def test_an_order_the_provider_never_heard_of_is_expired_by_cron(app, shopper, s
         stripe_server.set_down(False)
     order = latest_order(session)
     order.status, order.checkout_session_id = OrderStatus.pending_payment, None  # as a dead worker leaves it
+    for line in order.lines:  # its stock still held, or cancelling it would release units never reserved
+        reserve_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order.id)
     order.checkout_expires_at = utcnow() - timedelta(minutes=10)
     session.commit()
     result = app.test_cli_runner().invoke(args=["expire-checkouts"])

@@ -4,8 +4,8 @@ Owns: a Werkzeug WSGI app that speaks Stripe's v1 wire format (bracket-encoded
 form params in; JSON objects and ``{"error": {...}}`` envelopes out) for Checkout
 Sessions, Refunds and read-only PaymentIntents/Charges/Disputes/Events/ShippingRates;
 controls that play the customer (``complete``, ``finish_async_payment``,
-``dispute``) or break the API (``fail_next``, ``set_down``); Stripe-shaped webhook
-events, signed exactly as Stripe signs them.
+``dispute``) or break the API (``fail_next``, ``set_down``, ``set_hanging``);
+Stripe-shaped webhook events, signed exactly as Stripe signs them.
 
 Tests drive the real ``stripe`` library at ``fake.url`` (see test_stripe_server.py
 for how); nothing here mocks the shop's own code.
@@ -167,7 +167,13 @@ class _Handler(WSGIRequestHandler):
     protocol_version = "HTTP/1.0"  # one request per connection, so set_down() bites at once
 
     def handle(self) -> None:
-        if getattr(self.server, "app").down:
+        fake = getattr(self.server, "app")
+        if fake.hang_seconds:
+            with fake._lock:
+                fake.hung_connections += 1
+            time.sleep(fake.hang_seconds)  # a service that accepts the connection, then never answers
+            return
+        if fake.down:
             return  # hang up without answering: the client sees a dropped connection
         super().handle()
 
@@ -184,6 +190,8 @@ class FakeStripe:
         self.events: list[Obj] = []  # emitted events, oldest first
         self.requests: list[Obj] = []  # what clients sent, decoded, for assertions
         self.down = False
+        self.hang_seconds = 0.0
+        self.hung_connections = 0  # connections held by set_hanging, for counting a client's attempts
         self._line_items: dict[str, list[Obj]] = {}
         self._pi_data: dict[str, Obj] = {}  # session id -> payment_intent_data, used at payment
         self._idempotent: dict[str, tuple[Any, str]] = {}  # key -> (request fingerprint, body)
@@ -311,6 +319,11 @@ class FakeStripe:
     def set_down(self, down: bool = True) -> None:
         """While down, every connection is dropped unanswered (Stripe unreachable)."""
         self.down = down
+
+    def set_hanging(self, seconds: float = 0.0) -> None:
+        """From now, hold each connection this long without answering, then drop it (Stripe
+        accepting requests but not answering); 0 answers again. Nothing held is processed."""
+        self.hang_seconds = seconds
 
     # -- events ----------------------------------------------------------------------------
     def make_event(self, type: str, obj: Obj, previous_attributes: Obj | None = None) -> Obj:
