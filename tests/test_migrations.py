@@ -123,3 +123,40 @@ def test_upgrade_to_0007_makes_the_demo_set_draw_on_its_components_and_moves_not
                      ("TMC-SET-LAV", "TMC-CRM-4-LAV", 1), ("TMC-SET-LAV", "TMC-STK-06-PEP", 1)}
     assert levels == {**stock, "TMC-SET-UNS": 0, "TMC-SET-LAV": 0}
     assert [tuple(row) for row in movements] == [("TMC-SET-LAV", -8, "correction"), ("TMC-SET-UNS", -10, "correction")]
+
+
+def test_upgrade_to_0008_gives_settling_payments_their_state_and_marks_held_stock(empty_database_url):
+    reset_database(empty_database_url)
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0007")
+        meta = sa.MetaData()
+        orders = sa.Table("orders", meta, autoload_with=db.engine)
+        events = sa.Table("order_events", meta, autoload_with=db.engine)
+        now = datetime.now(timezone.utc)
+        common = dict(currency="USD", subtotal_minor=1600, shipping_minor=595, total_minor=2195, discount_minor=0,
+                      amount_paid_minor=0, amount_refunded_minor=0, shipping_method="standard",
+                      shipping_method_name="Standard shipping", payment_provider="stripe", needs_review=False,
+                      review_reason="", email="sam@example.com", cart_token="", carrier="", tracking_number="",
+                      created_at=now, updated_at=now)
+        with db.engine.begin() as connection:
+            for number, status in (("TW-OPEN", "pending_payment"), ("TW-SETTLING", "pending_payment"),
+                                   ("TW-PAID", "paid")):
+                connection.execute(orders.insert().values(number=number, status=status, **common))
+            settling = connection.scalar(sa.select(orders.c.id).where(orders.c.number == "TW-SETTLING"))
+            connection.execute(events.insert().values(order_id=settling, kind="awaiting_payment", actor="stripe webhook",
+                                                      message="", data={}, created_at=now))
+        upgrade(revision="0008")
+        with db.engine.connect() as connection:
+            rows = {number: (status, bool(held)) for number, status, held in connection.execute(
+                sa.text("SELECT number, status, stock_held FROM orders"))}
+            # Rebuilding the orders table (SQLite's batch mode) must not cascade to their events.
+            kept_events = connection.scalar(sa.text("SELECT count(*) FROM order_events"))
+        downgrade(revision="0007")
+        with db.engine.connect() as connection:
+            after_downgrade = dict(connection.execute(sa.text("SELECT number, status FROM orders")).all())
+        db.engine.dispose()
+    assert rows == {"TW-OPEN": ("pending_payment", True), "TW-SETTLING": ("payment_processing", True),
+                    "TW-PAID": ("paid", False)}
+    assert kept_events == 1
+    assert after_downgrade == {"TW-OPEN": "pending_payment", "TW-SETTLING": "pending_payment", "TW-PAID": "paid"}

@@ -132,7 +132,9 @@ def lock_stock_rows(session: Session, *, variant_ids: Iterable[int]) -> None:
     ids = sorted(set(variant_ids))
     components = select(VariantComponent.component_variant_id).where(VariantComponent.bundle_variant_id.in_(ids))
     session.execute(select(Variant.id).where(or_(Variant.id.in_(ids), Variant.id.in_(components)))
-                    .order_by(Variant.id).with_for_update())
+                    # NO KEY UPDATE, as the stock UPDATEs take: it does not wait on the key-share locks
+                    # that inserting rows which point at a variant (order lines) hold.
+                    .order_by(Variant.id).with_for_update(key_share=True))
 
 
 def reserve_stock(session: Session, *, variant_id: int, quantity: int, order_id: int) -> None:

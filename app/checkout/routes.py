@@ -15,7 +15,6 @@ from app.orders import shipping
 from app.orders.gateway import PaymentServiceUnavailable
 from app.payments.gateway import get_gateway
 
-UNAVAILABLE = "The payment service isn't answering right now. Nothing was charged, and your cart is as you left it."
 
 
 def _back_to_cart(error: services.CheckoutError):
@@ -39,9 +38,7 @@ def review():
     try:
         cart = services.ready_cart(db.session, cart=cart)
     except services.CheckoutInProgress as busy:
-        if request.method == "POST" and busy.order.checkout_url and busy.same_items_as(cart):
-            return redirect(busy.order.checkout_url, code=303)  # a double click: the page already open
-        return _back_to_cart(busy)
+        return _to_open_payment(busy, cart)
     except services.CheckoutError as error:
         return _back_to_cart(error)
     summary = summarise(cart, currency=current_app.config["SHOP_CURRENCY"])
@@ -52,23 +49,24 @@ def review():
         return render_template("checkout/review.html", cart=cart, summary=summary, form=form, choices=choices,
                                dispatch_days=shipping.DISPATCH_BUSINESS_DAYS)
     try:
-        order = services.place_order(db.session, gateway=get_gateway(), cart=cart, shipping_code=form.shipping.data,
+        order = services.place_order(db.session, cart=cart, shipping_code=form.shipping.data,
                                      email=form.email.data or "",
                                      user_id=current_user.id if current_user.is_authenticated else None)
     except services.CheckoutInProgress as busy:
-        # A double click or a second tab: the same items go to the page already open for them.
-        if busy.order.checkout_url and busy.same_items_as(cart):
-            db.session.commit()
-            return redirect(busy.order.checkout_url, code=303)
-        return _back_to_cart(busy)
-    except PaymentServiceUnavailable:
         db.session.rollback()
-        flash(UNAVAILABLE, "error")
-        return redirect(url_for("cart.view"), code=303)
+        return _to_open_payment(busy, cart)
     except services.CheckoutError as error:
         return _back_to_cart(error)
     db.session.commit()  # the order and its stock hold exist before the provider hears of them
     return _start_payment(order)
+
+
+def _to_open_payment(busy: services.CheckoutInProgress, cart):
+    """A double click or a second tab: the same items go to the payment page already open for
+    them; otherwise the cart, whose banner offers to continue or cancel that payment."""
+    if request.method == "POST" and busy.order.checkout_url and busy.same_items_as(cart):
+        return redirect(busy.order.checkout_url, code=303)
+    return redirect(url_for("cart.view"), code=303)
 
 
 def _start_payment(order):

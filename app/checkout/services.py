@@ -68,21 +68,16 @@ def ready_cart(session: Session, *, cart: Cart | None) -> Cart:
     return cart
 
 
-def place_order(session: Session, *, gateway: Gateway, cart: Cart | None, shipping_code: str, email: str,
+def place_order(session: Session, *, cart: Cart | None, shipping_code: str, email: str,
                 user_id: int | None = None) -> Order:
     """A pending order priced from the database, with its stock held; the caller commits.
 
     The cart row stays locked until then, so a double click or a second tab waits here and then
     finds the first one's order (CheckoutInProgress) instead of opening a second payment page.
-    A payment page that has expired by the clock is closed first.
     """
     if cart is None or not cart.lines:
         raise CheckoutError("Your cart is empty.")
     lock_cart(session, cart_id=cart.id)
-    live = live_checkout(session, cart_token=cart.token)
-    if live is not None and live.checkout_expires_at is not None and live.checkout_expires_at < utcnow():
-        journey.abandon(session, gateway=gateway, order_id=live.id, actor="shopper",
-                        reason="The checkout had expired when the shopper checked out again.")
     cart = ready_cart(session, cart=cart)
     subtotal = sum(line.total_minor for line in cart.lines)
     shipping = next((choice for choice in shipping_choices(subtotal) if choice.code == shipping_code), None)

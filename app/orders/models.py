@@ -145,6 +145,11 @@ class Order(TimestampMixin, Base):
         return self.allows("ship")
 
     @property
+    def checkout_expired(self) -> bool:
+        """The provider's payment page has timed out (its webhook or cron will close the order)."""
+        return self.checkout_expires_at is not None and self.checkout_expires_at < utcnow()
+
+    @property
     def can_refund(self) -> bool:
         return self.allows("refund_part") and self.refundable_minor > 0
 

@@ -1,18 +1,20 @@
 """Issue 13's defects, each by name: every way a payment can arrive ends right, and staff can put it right.
 The real `stripe` library talks to the local Stripe-compatible server; webhooks are signed."""
 import copy
+from datetime import timedelta
 
 import pytest
 import stripe
 from sqlalchemy import func, select
 
 from app.catalog.models import Variant
+from app.db import utcnow
 from app.orders import payment_journey as journey
 from app.orders.models import Order, OrderStatus
 from app.orders.services import OrderError
 from app.payments.services import WAITING
 from app.payments.stripe_gateway import StripeGateway
-from tests.conftest import latest_order, outbox, page_after, post, session_id_from
+from tests.conftest import csrf_token_from, latest_order, outbox, page_after, post, session_id_from
 
 
 @pytest.fixture
@@ -248,3 +250,20 @@ def test_service_refuses_a_refund_the_order_cannot_take(app, shopper, session, s
     with app.test_request_context(), pytest.raises(OrderError, match="can't be refunded"):
         journey.refund(session, gateway=StripeGateway(), order_id=order.id, amount_minor=100, actor="test",
                        request_key="x")
+
+
+def test_a_payment_page_that_timed_out_is_shown_as_expired_and_can_be_cancelled(
+        shopper, session, stripe_server, set_order):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    before = stock(session, "TMC-CRM-4-UNS")
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.expire(session_id)  # its webhook never came
+    order = set_order(latest_order(session), checkout_expires_at=utcnow() - timedelta(minutes=1))
+    cart_page = shopper.client.get("/cart").get_data(as_text=True)
+    assert "payment page has expired" in cart_page and ">Continue paying</a>" not in cart_page
+    shopper.client.post("/checkout/abandon", data={"csrf_token": csrf_token_from(cart_page)})
+    session.refresh(order)
+    assert order.status is OrderStatus.cancelled
+    assert stock(session, "TMC-CRM-4-UNS") == before
+    assert shopper.checkout().status_code == 303  # and checking out again works
+    assert latest_order(session).id != order.id
