@@ -29,7 +29,7 @@ class OrderStatus(enum.Enum):
         return STATUS_LABELS.get(self, self.value.replace("_", " ").capitalize())
 
 
-STATUS_LABELS = {OrderStatus.payment_review: "Payment to resolve"}
+STATUS_LABELS = {OrderStatus.payment_review: "Payment received, being checked"}
 
 
 @dataclass(frozen=True)

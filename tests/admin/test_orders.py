@@ -203,3 +203,21 @@ def test_a_flagged_order_cannot_ship_until_someone_marks_it_reviewed(sign_in, pa
                                    decision="Cardholder confirmed the purchase; dispute withdrawn."))
     assert "Marked as reviewed." in html and "dispute withdrawn" in html
     assert "Marked as shipped" in page_after(client, ship(client, paid_order))
+
+
+def test_a_shipped_order_refunded_in_part_can_neither_be_cancelled_nor_shipped_again(
+        sign_in, paid_order, session, stripe_server):
+    order = paid_order
+    staff = sign_in("fulfilment")
+    page_after(staff, ship(staff, order))
+    page_after(staff, post(staff, f"/admin/orders/{order.number}/refund", amount="1.00", confirm_refund="y"))
+    html = page_after(staff, post(staff, f"/admin/orders/{order.number}/cancel", confirm_cancel="y"))
+    assert "has shipped: refund it instead" in html
+    html = page_after(staff, ship(staff, order, tracking_number="SECOND", **{
+        f"lot-{line.id}": "LOT-B" for line in order.lines}))
+    assert "have not shipped yet" in html
+    session.refresh(order)
+    assert order.amount_refunded_minor == 100 and order.tracking_number != "SECOND"
+    assert [line.lot_number for line in order.lines] != ["LOT-B"]
+    charge = stripe_server.objects[stripe_server.objects[order.payment_intent_id]["latest_charge"]]
+    assert charge["amount_refunded"] == 100

@@ -4,10 +4,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app import create_app
+from app.accounts.services import register
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, Variant
-from app import create_app
-from tests.conftest import add, cart_lines, make_config, variant_by_sku
+from tests.conftest import Shopper, add, cart_lines, make_config, sign_in_as, variant_by_sku
 
 
 
@@ -246,3 +247,16 @@ def test_a_refused_add_returns_to_the_product_with_the_choice_kept(client, sessi
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert re.search(rf'value="{low.id}"\s+checked', html)
     assert "only 3 left in stock" in html
+
+
+def test_a_cart_left_in_a_shared_browser_by_another_account_is_not_taken(app, session, shopper_account):
+    register(session, email="first@example.com", password="first-password-1")
+    session.commit()
+    browser = Shopper(app.test_client(), session)
+    sign_in_as(browser.client, "first@example.com", "first-password-1")
+    browser.add("TMC-CRM-4-UNS", 2)
+    browser.client.delete_cookie("session")  # the first person's session ends without signing out
+    sign_in_as(browser.client, *shopper_account)
+    first_cart = browser.cart_lines()
+    assert first_cart == {"TMC-CRM-4-UNS": 2}  # still theirs, untouched
+    assert "Your cart is empty." in browser.client.get("/cart").get_data(as_text=True)

@@ -14,7 +14,7 @@ from app.catalog.services import (
 )
 from app.orders.models import OrderStatus
 from tests.admin.test_orders import page_after, post
-from tests.conftest import csrf_token_from, latest_order
+from tests.conftest import latest_order
 from tests.payments.test_test_gateway import ADDRESS, act
 
 SET, CREAM, STICK = "TMC-SET-UNS", "TMC-CRM-4-UNS", "TMC-STK-06-PEP"

@@ -1,6 +1,7 @@
 """Cron commands: expiring abandoned checkouts and reconciling payments whose webhook never came."""
 from datetime import timedelta
 
+from app.catalog.services import reserve_stock
 from app.db import utcnow
 from app.orders.models import OrderStatus
 from tests.conftest import latest_order, outbox, session_id_from
@@ -69,3 +70,22 @@ def test_commands_survive_an_unreachable_payment_service(app, shopper, session, 
     assert "payment service unavailable" in result.output
     session.refresh(order)
     assert order.status is OrderStatus.pending_payment
+
+
+def test_an_order_the_provider_never_heard_of_is_expired_by_cron(app, shopper, session, stripe_server):
+    shopper.add("TMC-CRM-2-LAV", 2)
+    stripe_server.set_down(True)  # the session is never created, as if the worker died first
+    try:
+        shopper.checkout()
+    finally:
+        stripe_server.set_down(False)
+    order = latest_order(session)
+    order.status, order.checkout_session_id = OrderStatus.pending_payment, None  # as a dead worker leaves it
+    for line in order.lines:  # its stock still held, or cancelling it would release units never reserved
+        reserve_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order.id)
+    order.checkout_expires_at = utcnow() - timedelta(minutes=10)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["expire-checkouts"])
+    assert "Cancelled 1" in result.output
+    session.refresh(order)
+    assert order.status is OrderStatus.cancelled

@@ -3,13 +3,27 @@ import copy
 import json
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from app.catalog.models import StockMovement
-from app.orders.models import OrderEvent, OrderStatus
+from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
 from tests.conftest import latest_order, session_id_from
 from tests.fakes.stripe_server import event_payload
+
+
+@pytest.fixture
+def config_overrides(config_overrides, stripe_settings):
+    return {**config_overrides, **stripe_settings}
+
+
+def paid(shopper, session, stripe_server, deliver) -> Order:
+    shopper.add("TMC-CRM-4-UNS", 1)
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.complete(session_id)
+    deliver(stripe_server.last_event("checkout.session.completed"))
+    return latest_order(session)
 
 
 def paid_event(shopper, stripe_server):
@@ -161,3 +175,59 @@ def test_webhook_reply_is_json_and_needs_no_csrf_token(shopper, stripe_server, d
     response = deliver(paid_event(shopper, stripe_server))
     assert response.status_code == 200
     assert json.loads(response.data)["received"] is True
+
+
+# Events that are not ours, or not whole: stored, acknowledged, and kept away from our orders.
+def test_a_charge_from_elsewhere_cannot_refund_our_order_by_metadata(shopper, session, stripe_server, deliver):
+    order = paid(shopper, session, stripe_server, deliver)
+    foreign = stripe_server.make_event("charge.refunded", {
+        "id": "ch_foreign", "object": "charge", "payment_intent": "pi_other_app", "amount_refunded": 999999,
+        "currency": "usd", "metadata": {"order_id": str(order.id)}})
+    assert deliver(foreign).get_json()["outcome"] == "waiting: no order has this payment yet"
+    session.refresh(order)
+    assert (order.status, order.amount_refunded_minor) == (OrderStatus.paid, 0)
+
+
+def test_a_refund_total_above_what_was_paid_is_flagged_not_applied(shopper, session, stripe_server, deliver):
+    order = paid(shopper, session, stripe_server, deliver)
+    odd = stripe_server.make_event("charge.refunded", {
+        "id": "ch_x", "object": "charge", "payment_intent": order.payment_intent_id,
+        "amount_refunded": order.amount_paid_minor + 1, "currency": "usd"})
+    deliver(odd)
+    session.refresh(order)
+    assert order.amount_refunded_minor == 0 and order.needs_review
+
+
+def test_a_session_from_elsewhere_cannot_cancel_our_order(shopper, session, stripe_server, deliver):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    session_id_from(shopper.checkout())
+    order = latest_order(session)
+    foreign = stripe_server.make_event("checkout.session.expired", {
+        "id": "cs_from_another_app", "object": "checkout.session", "status": "expired",
+        "payment_status": "unpaid", "client_reference_id": str(order.id), "metadata": {"order_id": str(order.id)}})
+    assert deliver(foreign).get_json()["outcome"] == "ignored: no matching order"
+    session.refresh(order)
+    assert order.status is OrderStatus.pending_payment
+
+
+def test_malformed_events_are_stored_and_acknowledged(deliver, session, stripe_server):
+    for number, obj in enumerate((None, {"id": "cs_1", "metadata": "not-a-dict", "amount_total": "x"}, {})):
+        event = stripe_server.make_event("checkout.session.completed", {})
+        event["id"] = f"evt_malformed_{number}"
+        event["data"]["object"] = copy.deepcopy(obj)
+        response = deliver(event)
+        assert response.status_code == 200
+        assert response.get_json()["outcome"].startswith(("ignored: malformed", "ignored: no matching order"))
+    assert len(session.scalars(select(PaymentEvent)).all()) == 3
+
+
+def test_a_closed_dispute_is_recorded_and_a_lost_one_flags_the_order(shopper, session, stripe_server, deliver):
+    order = paid(shopper, session, stripe_server, deliver)
+    dispute = stripe_server.dispute(order.payment_intent_id)
+    for status, expected in (("won", "dispute closed: won"), ("lost", "dispute closed: lost")):
+        event = stripe_server.make_event("charge.dispute.closed", {**dispute, "status": status})
+        assert deliver(event).get_json()["outcome"] == expected
+    session.refresh(order)
+    kinds = [event.kind for event in order.events]
+    assert "dispute_won" in kinds and "dispute_lost" in kinds
+    assert order.needs_review and "Dispute lost" in order.review_reason
