@@ -152,11 +152,17 @@ def test_upgrade_to_0008_gives_settling_payments_their_state_and_marks_held_stoc
                 sa.text("SELECT number, status, stock_held FROM orders"))}
             # Rebuilding the orders table (SQLite's batch mode) must not cascade to their events.
             kept_events = connection.scalar(sa.text("SELECT count(*) FROM order_events"))
+        with db.engine.begin() as connection:  # money that came after cancelling, held for staff
+            connection.execute(sa.text("UPDATE orders SET status = 'payment_review', stock_held = false, "
+                                       "held_reason = 'Paid after cancelling.' WHERE number = 'TW-PAID'"))
         downgrade(revision="0007")
         with db.engine.connect() as connection:
             after_downgrade = dict(connection.execute(sa.text("SELECT number, status FROM orders")).all())
+            flagged = connection.execute(sa.text("SELECT review_reason FROM orders WHERE needs_review")).scalars().all()
         db.engine.dispose()
     assert rows == {"TW-OPEN": ("pending_payment", True), "TW-SETTLING": ("payment_processing", True),
                     "TW-PAID": ("paid", False)}
     assert kept_events == 1
-    assert after_downgrade == {"TW-OPEN": "pending_payment", "TW-SETTLING": "pending_payment", "TW-PAID": "paid"}
+    # Held money without its stock goes back as a flagged cancelled order, so expiry releases nothing twice.
+    assert after_downgrade == {"TW-OPEN": "pending_payment", "TW-SETTLING": "pending_payment", "TW-PAID": "cancelled"}
+    assert flagged == ["Paid after cancelling."]

@@ -117,8 +117,7 @@ def order_cancel(number: str):
     order = _order_or_404(number)
 
     def cancel():
-        journey.cancel(db.session, gateway=get_gateway(), order_id=order.id, actor=current_user.email)
-        return "Order cancelled and its stock released."
+        return journey.cancel(db.session, gateway=get_gateway(), order_id=order.id, actor=current_user.email)
 
     return _run_action(order, CancelForm(), "order.cancel", cancel)
 

@@ -64,8 +64,9 @@ def review():
 def _to_open_payment(busy: services.CheckoutInProgress, cart):
     """A double click or a second tab: the same items go to the payment page already open for
     them; otherwise the cart, whose banner offers to continue or cancel that payment."""
-    if request.method == "POST" and busy.order.checkout_url and busy.same_items_as(cart):
-        return redirect(busy.order.checkout_url, code=303)
+    order = busy.order
+    if request.method == "POST" and order.checkout_url and not order.checkout_expired and busy.same_items_as(cart):
+        return redirect(order.checkout_url, code=303)
     return redirect(url_for("cart.view"), code=303)
 
 
@@ -108,7 +109,7 @@ def abandon():
         return redirect(url_for("cart.view"), code=303)
     commit_then_send(db.session)  # the provider may say it was paid after all: its confirmation
     flash("Payment cancelled: nothing was charged. Your cart is just as you left it." if left
-          else "That payment had already finished.", "success")
+          else "That payment was no longer open: your cart shows where things stand.", "success")
     return redirect(url_for("cart.view"), code=303)
 
 

@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.orders import payment_journey as journey
 from app.orders import shipping
 from app.orders.gateway import Gateway
-from app.orders.models import Order
+from app.orders.models import Order, OrderStatus
 from app.orders.services import LineSnapshot, ShippingChoice, create_order, get_order, live_checkout
 from app.orders.signals import payment_recorded
 
@@ -119,8 +119,9 @@ def leave_checkout(session: Session, *, gateway: Gateway, cart_token: str) -> bo
 
 @payment_recorded.connect
 def empty_cart_of_order(session: Session, *, order_id: int) -> None:
-    """Money reached the order: what it bought leaves the cart it came from (anything added since stays)."""
+    """The order is bought (paid, or a delayed payment settling): what it bought leaves the cart it came
+    from, anything added since stays. Held money waits for staff, and the cart with it."""
     order = get_order(session, order_id=order_id)
-    if order.cart_token:
+    if order.cart_token and order.status not in (OrderStatus.payment_review, OrderStatus.cancelled):
         remove_ordered_items(session, token=order.cart_token,
                              quantities={line.variant_id: line.quantity for line in order.lines if line.variant_id})

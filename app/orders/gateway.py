@@ -29,6 +29,16 @@ class CheckoutRedirect:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """A refund the provider made: its id, and the payment's refunded total after it where the
+    provider says (the books follow the provider's figure, so a refund it reported before is not
+    counted twice)."""
+
+    refund_id: str
+    refunded_total_minor: int | None = None
+
+
+@dataclass(frozen=True)
 class Payment:
     """What the payment provider says was paid, in the provider's own figures."""
 
@@ -69,4 +79,4 @@ class Gateway(Protocol):
 
     def expire_checkout(self, session_id: str) -> CheckoutFacts: ...
 
-    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str: ...
+    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> Refund: ...

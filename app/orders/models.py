@@ -51,6 +51,7 @@ MOVES: dict[str, Move] = {
     "pay": Move(frozenset({S.pending_payment, S.payment_processing}), S.paid),
     "hold_payment": Move(frozenset({S.pending_payment, S.payment_processing, S.cancelled}), S.payment_review),
     "accept_payment": Move(frozenset({S.payment_review}), S.paid),
+    "accept_partly_refunded_payment": Move(frozenset({S.payment_review}), S.partially_refunded),
     "refund_held_payment": Move(frozenset({S.payment_review}), S.cancelled),
     "cancel_unpaid": Move(frozenset({S.pending_payment, S.payment_processing}), S.cancelled),
     "ship": Move(frozenset({S.paid, S.partially_refunded}), S.shipped, shipped=False),

@@ -160,8 +160,9 @@ def mark_processing(session: Session, *, order_id: int, payment: Payment, actor:
 
 def payment_failed(session: Session, *, order_id: int, actor: str) -> str:
     """A delayed payment failed: the order is cancelled, its stock released, the shopper told."""
+    # From pending too: Stripe may deliver the failure before the checkout's own completion.
     if not cancel_unpaid(session, order_id=order_id, actor=actor, reason="The delayed payment failed.",
-                         source=OrderStatus.payment_processing):
+                         source=AWAITING_MONEY):
         return "no change"
     tell_shopper(session, order_id=order_id, subject="Your order {number} has been cancelled",
                  template="order_cancelled")
@@ -169,7 +170,7 @@ def payment_failed(session: Session, *, order_id: int, actor: str) -> str:
 
 
 def cancel_unpaid(session: Session, *, order_id: int, reason: str, actor: str,
-                  source: OrderStatus = OrderStatus.pending_payment) -> bool:
+                  source: OrderStatus | tuple[OrderStatus, ...] = OrderStatus.pending_payment) -> bool:
     """Cancel an order no money has reached and release its stock; True if this call did it."""
     if not change_status(session, order_id=order_id, source=source, target=OrderStatus.cancelled,
                          cancelled_at=utcnow(), stock_held=False):
@@ -221,12 +222,15 @@ def refund(session: Session, *, gateway: Gateway, order_id: int, amount_minor: i
         raise OrderError("Enter a refund amount greater than zero.")
     if amount_minor > order.refundable_minor:
         raise OrderError(f"You can refund at most {format_money(order.refundable_minor, order.currency)}.")
-    refund_id = gateway.refund(payment_intent_id=order.payment_intent_id or "", amount_minor=amount_minor,
-                               idempotency_key=f"refund-{order.number}-{request_key}")
-    if _refund_counted(order, refund_id):
+    made = gateway.refund(payment_intent_id=order.payment_intent_id or "", amount_minor=amount_minor,
+                          idempotency_key=f"refund-{order.number}-{request_key}")
+    total = made.refunded_total_minor
+    if _refund_counted(order, made.refund_id) or not _record_refund_total(
+            session, order, actor=actor, refund_id=made.refund_id,
+            total_minor=order.amount_refunded_minor + amount_minor if total is None else total):
+        # The same form again: the provider answered with the refund it made then, which the books
+        # (or its webhook) already hold.
         raise OrderError("That refund was already issued: the form was sent twice.")
-    _record_refund_total(session, order, total_minor=order.amount_refunded_minor + amount_minor, actor=actor,
-                         refund_id=refund_id)
 
 
 def record_provider_refund(session: Session, *, order_id: int, refunded_total_minor: int, currency: str,
@@ -281,16 +285,9 @@ def _record_refund_total(session: Session, order: Order, *, total_minor: int, ac
                  message=f"Refunded in total: {format_money(total_minor, order.currency)}.",
                  data={"refund_id": refund_id} if refund_id else {})
     if target is OrderStatus.cancelled:
-        # Held units are released; sold ones go back on the shelf (held money never sold any).
-        note = f"Order {order.number} refunded in full before shipping"
-        if stock_held:
-            _each_line(order, release_stock, session, note=note)
-        elif status is not OrderStatus.payment_review:
-            _each_line(order, restock_sold, session, note=note)
-        record_event(session, order_id=order.id, kind="cancelled", actor=actor,
-                     message="Refunded in full before shipping, so the order is closed.")
-        tell_shopper(session, order_id=order.id, subject="Your order {number} has been cancelled",
-                     template="order_cancelled")
+        _closed_before_shipping(session, order, actor=actor, stock_held=stock_held,
+                                held_money=status is OrderStatus.payment_review,
+                                reason="Refunded in full before shipping, so the order is closed.")
     else:
         tell_shopper(session, order_id=order.id, subject="We've refunded your order {number}",
                      template="order_refunded", refunded_now=total_minor - refunded_before)
@@ -298,9 +295,22 @@ def _record_refund_total(session: Session, order: Order, *, total_minor: int, ac
     return True
 
 
-def cancel(session: Session, *, gateway: Gateway, order_id: int, actor: str) -> None:
+def _closed_before_shipping(session: Session, order: Order, *, actor: str, stock_held: bool, held_money: bool,
+                            reason: str) -> None:
+    """After a paid (or held) order is cancelled: units held are released, units sold go back on the
+    shelf (held money never sold any), and the shopper is told."""
+    note = f"Order {order.number}: {reason}"
+    if stock_held:
+        _each_line(order, release_stock, session, note=note)
+    elif not held_money:
+        _each_line(order, restock_sold, session, note=note)
+    record_event(session, order_id=order.id, kind="cancelled", actor=actor, message=reason)
+    tell_shopper(session, order_id=order.id, subject="Your order {number} has been cancelled", template="order_cancelled")
+
+
+def cancel(session: Session, *, gateway: Gateway, order_id: int, actor: str) -> str:
     """Staff cancel: an open checkout is closed; a paid order that has not shipped is refunded in full,
-    which closes it and restocks it."""
+    which closes it and restocks it. Returns what happened, for staff."""
     order = lock_order(session, order_id=order_id)
     if not order.can_cancel:
         if order.shipped_at:
@@ -308,10 +318,19 @@ def cancel(session: Session, *, gateway: Gateway, order_id: int, actor: str) -> 
         raise OrderError(f"This order can't be cancelled: it is {order.status.label.lower()}.")
     if order.status in OPEN_CHECKOUT:
         if not abandon(session, gateway=gateway, order_id=order_id, actor=actor, reason="Cancelled by staff."):
-            raise OrderError("The shopper has paid, or a delayed payment is settling: reload the page to see it.")
-        return
-    refund(session, gateway=gateway, order_id=order_id, amount_minor=order.refundable_minor, actor=actor,
-           request_key="cancel")
+            return ("Not cancelled: the shopper had just paid (or a delayed payment is settling), which is now "
+                    "recorded. Refund the order if it should still be cancelled.")
+        return "Order cancelled and its stock released."
+    if order.refundable_minor == 0:  # nothing was charged (a 100% discount): nothing to refund
+        if not change_status(session, order_id=order_id, source=order.status, target=OrderStatus.cancelled,
+                             cancelled_at=utcnow()):
+            raise OrderError("The order changed meanwhile; reload the page.")
+        _closed_before_shipping(session, order, actor=actor, stock_held=False, held_money=False,
+                                reason="Cancelled by staff; nothing had been charged.")
+    else:
+        refund(session, gateway=gateway, order_id=order_id, amount_minor=order.refundable_minor, actor=actor,
+               request_key="cancel")
+    return "Order cancelled, refunded in full and its stock put back."
 
 
 def accept_held_payment(session: Session, *, order_id: int, actor: str) -> None:
@@ -325,10 +344,13 @@ def accept_held_payment(session: Session, *, order_id: int, actor: str) -> None:
                 _each_line(order, reserve_stock, session)
         except OutOfStock:
             raise OrderError("There isn't enough stock left to accept this order: refund it instead.") from None
-    if not change_status(session, order_id=order_id, source=OrderStatus.payment_review, target=OrderStatus.paid,
+    # Part of the money may have been returned meanwhile (from the provider's dashboard).
+    target = OrderStatus.partially_refunded if order.amount_refunded_minor else OrderStatus.paid
+    if not change_status(session, order_id=order_id, source=OrderStatus.payment_review, target=target,
                          stock_held=False):
         raise OrderError("The order changed meanwhile; reload the page.")
     _sell(session, order)
+    payment_recorded.send(session, order_id=order_id)  # now it is bought: the cart lets it go
     record_event(session, order_id=order_id, kind="payment_accepted", actor=actor,
                  message=f"Held payment of {format_money(order.amount_paid_minor, order.currency)} accepted.")
     tell_shopper(session, order_id=order_id, subject="Your order {number} is confirmed", template="order_confirmation")
@@ -340,9 +362,9 @@ def refund_held_payment(session: Session, *, gateway: Gateway, order_id: int, ac
     order = lock_order(session, order_id=order_id)
     if not order.can_resolve_payment:
         raise OrderError("This order has no held payment to refund.")
-    refund_id = gateway.refund(payment_intent_id=order.payment_intent_id or "", amount_minor=order.refundable_minor,
-                               idempotency_key=f"refund-{order.number}-held")
-    _record_refund_total(session, order, total_minor=order.amount_paid_minor, actor=actor, refund_id=refund_id)
+    made = gateway.refund(payment_intent_id=order.payment_intent_id or "", amount_minor=order.refundable_minor,
+                          idempotency_key=f"refund-{order.number}-held")
+    _record_refund_total(session, order, total_minor=order.amount_paid_minor, actor=actor, refund_id=made.refund_id)
 
 
 # -- stock ----------------------------------------------------------------------------------------

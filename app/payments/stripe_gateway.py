@@ -12,7 +12,7 @@ from stripe.params import RefundCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 from app.orders import shipping
-from app.orders.gateway import CheckoutFacts, CheckoutRedirect, PaymentRefused, PaymentServiceUnavailable
+from app.orders.gateway import CheckoutFacts, CheckoutRedirect, PaymentRefused, PaymentServiceUnavailable, Refund
 from app.orders.models import Order
 from app.payments.events import checkout_facts
 from app.payments.gateway import InvalidWebhook
@@ -121,17 +121,20 @@ class StripeGateway:
         except stripe.StripeError as error:
             raise PaymentServiceUnavailable(str(error)) from error
 
-    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str:
-        """Refund part or all of a payment; the key makes a repeated click refund once."""
+    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> Refund:
+        """Refund part or all of a payment; the key makes a repeated click refund once. The charge
+        comes back expanded, for the payment's refunded total after this refund."""
         params: RefundCreateParams = {"payment_intent": payment_intent_id, "amount": amount_minor,
-                                      "reason": "requested_by_customer"}
+                                      "reason": "requested_by_customer", "expand": ["charge"]}
         try:
             refund = _client().v1.refunds.create(params, options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as error:
             raise PaymentRefused(error.user_message or str(error)) from error
         except stripe.StripeError as error:
             raise PaymentServiceUnavailable(str(error)) from error
-        return refund.id
+        charge = refund.charge
+        return Refund(refund_id=refund.id,
+                      refunded_total_minor=charge.amount_refunded if isinstance(charge, stripe.Charge) else None)
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
         """The event in a webhook body, once Stripe's signature and timestamp check out."""

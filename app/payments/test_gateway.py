@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.extensions import db
-from app.orders.gateway import CheckoutFacts, CheckoutRedirect
+from app.orders.gateway import CheckoutFacts, CheckoutRedirect, Refund
 from app.orders.models import OPEN_CHECKOUT, Order, OrderStatus
 from app.payments.events import checkout_facts
 from app.payments.gateway import InvalidWebhook
@@ -94,6 +94,6 @@ class TestGateway:
     def parse_webhook(self, payload: bytes, signature: str) -> dict:
         raise InvalidWebhook("The test gateway sends no webhooks.")
 
-    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str:
+    def refund(self, *, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> Refund:
         # Nothing was charged, so nothing moves; one key gives one refund id, as at Stripe.
-        return "test_re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+        return Refund(refund_id="test_re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24])

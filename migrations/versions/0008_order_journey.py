@@ -16,7 +16,8 @@ branch_labels = None
 depends_on = None
 
 orders = sa.table("orders", sa.column("id", sa.Integer), sa.column("status", sa.String),
-                  sa.column("stock_held", sa.Boolean))
+                  sa.column("stock_held", sa.Boolean), sa.column("needs_review", sa.Boolean),
+                  sa.column("review_reason", sa.String), sa.column("held_reason", sa.String))
 order_events = sa.table("order_events", sa.column("order_id", sa.Integer), sa.column("kind", sa.String))
 
 
@@ -37,9 +38,12 @@ def upgrade():
 
 
 def downgrade():
-    # The old states: a settling payment was pending; held money was a pending order flagged for review.
-    op.execute(orders.update().where(orders.c.status.in_(("payment_processing", "payment_review")))
-               .values(status="pending_payment"))
+    # The old states: a settling payment was pending; held money was a flagged order, pending if it
+    # still held its stock, cancelled if not (so the old expiry never releases stock twice).
+    op.execute(orders.update().where(orders.c.status == "payment_processing").values(status="pending_payment"))
+    for held, status in ((True, "pending_payment"), (False, "cancelled")):
+        op.execute(orders.update().where(orders.c.status == "payment_review", orders.c.stock_held.is_(held))
+                   .values(status=status, needs_review=True, review_reason=orders.c.held_reason))
     with op.batch_alter_table("payment_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_events_waiting_for"))
         batch_op.drop_column("waiting_for")

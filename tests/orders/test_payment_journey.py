@@ -267,3 +267,106 @@ def test_a_payment_page_that_timed_out_is_shown_as_expired_and_can_be_cancelled(
     assert stock(session, "TMC-CRM-4-UNS") == before
     assert shopper.checkout().status_code == 303  # and checking out again works
     assert latest_order(session).id != order.id
+
+
+# Found in review ---------------------------------------------------------------------------------
+
+def paid_through_stripe(shopper, session, stripe_server, deliver, quantity: int = 1) -> Order:
+    shopper.add("TMC-CRM-4-UNS", quantity)
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.complete(session_id)
+    deliver(stripe_server.last_event("checkout.session.completed"))
+    return latest_order(session)
+
+
+def test_a_refund_sent_again_after_its_webhook_came_is_not_counted_twice(
+        shopper, session, stripe_server, deliver, sign_in):
+    order = paid_through_stripe(shopper, session, stripe_server, deliver)
+    client = stripe.StripeClient("sk_test_shop", base_addresses={"api": stripe_server.url})
+    # The shop's first try reached Stripe but its answer was lost; Stripe's webhook told the books.
+    client.v1.refunds.create({"payment_intent": order.payment_intent_id, "amount": 500, "reason": "requested_by_customer",
+                              "expand": ["charge"]}, options={"idempotency_key": f"refund-{order.number}-samekey123"})
+    deliver(stripe_server.last_event("charge.refunded"))
+    staff = sign_in("fulfilment")
+    html = page_after(staff, post(staff, f"/admin/orders/{order.number}/refund", amount="5.00", confirm_refund="y",
+                                  request_key="samekey123"))
+    assert "already issued" in html
+    session.refresh(order)
+    charge = stripe_server.objects[stripe_server.objects[order.payment_intent_id]["latest_charge"]]
+    assert order.amount_refunded_minor == charge["amount_refunded"] == 500
+
+
+def test_a_payment_failure_that_overtakes_its_checkout_cancels_the_order(app, shopper, session, stripe_server, deliver):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    before = stock(session, "TMC-CRM-4-UNS")
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.complete(session_id, paid=False)
+    completed = stripe_server.last_event("checkout.session.completed")
+    stripe_server.finish_async_payment(session_id, succeeded=False)
+    assert deliver(stripe_server.last_event("checkout.session.async_payment_failed")).get_json()["outcome"] == \
+        "order cancelled: payment failed"
+    assert deliver(completed).get_json()["outcome"] == "no change"
+    order = latest_order(session)
+    assert order.status is OrderStatus.cancelled
+    assert stock(session, "TMC-CRM-4-UNS") == before
+    assert subjects(app) == [f"Your order {order.number} has been cancelled"]
+
+
+def test_an_order_nothing_was_charged_for_can_be_cancelled_and_restocked(shopper, session, stripe_server, deliver,
+                                                                         sign_in):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    before = stock(session, "TMC-CRM-4-UNS")
+    session_id = session_id_from(shopper.checkout())
+    stripe_server.complete(session_id)
+    free = copy.deepcopy(stripe_server.last_event("checkout.session.completed"))
+    order = latest_order(session)
+    free["data"]["object"].update(amount_total=0, payment_status="no_payment_required", payment_intent=None)
+    free["data"]["object"]["total_details"]["amount_discount"] = order.total_minor  # a 100% promotion code
+    assert deliver(free).get_json()["outcome"] == "order paid"
+    staff = sign_in("fulfilment")
+    assert f"/admin/orders/{order.number}/cancel" in staff.get(f"/admin/orders/{order.number}").get_data(as_text=True)
+    html = page_after(staff, post(staff, f"/admin/orders/{order.number}/cancel", confirm_cancel="y"))
+    assert "Order cancelled" in html
+    session.refresh(order)
+    assert order.status is OrderStatus.cancelled and order.amount_refunded_minor == 0
+    assert stock(session, "TMC-CRM-4-UNS") == before
+
+
+def test_checking_out_again_after_the_page_expired_goes_to_the_cart_not_the_dead_page(
+        shopper, session, stripe_server, set_order):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    first = shopper.checkout()
+    stripe_server.expire(session_id_from(first))
+    set_order(latest_order(session), checkout_expires_at=utcnow() - timedelta(minutes=1))
+    again = shopper.checkout()
+    assert again.headers["Location"].endswith("/cart")
+
+
+def test_staff_cancel_of_an_order_just_paid_keeps_the_payment_and_says_so(shopper, session, stripe_server, sign_in):
+    shopper.add("TMC-CRM-4-UNS", 1)
+    stripe_server.complete(session_id_from(shopper.checkout()))  # paid; the webhook is on its way
+    order = latest_order(session)
+    staff = sign_in("fulfilment")
+    html = page_after(staff, post(staff, f"/admin/orders/{order.number}/cancel", confirm_cancel="y"))
+    assert "Not cancelled: the shopper had just paid" in html
+    session.refresh(order)
+    assert order.status is OrderStatus.paid
+
+
+def test_a_held_payment_partly_refunded_then_accepted_is_partly_refunded(
+        shopper, session, stripe_server, deliver, sign_in):
+    order, _ = late_payment(shopper, session, stripe_server, deliver)
+    refund_at_stripe(stripe_server, order.payment_intent_id, 500)
+    deliver(stripe_server.last_event("charge.refunded"))
+    staff = sign_in("fulfilment")
+    page_after(staff, post(staff, f"/admin/orders/{order.number}/held-payment", decision="accept"))
+    session.refresh(order)
+    assert (order.status, order.amount_refunded_minor) == (OrderStatus.partially_refunded, 500)
+
+
+def test_a_late_payment_leaves_the_cart_alone_until_staff_accept_it(shopper, session, stripe_server, deliver, sign_in):
+    order, _ = late_payment(shopper, session, stripe_server, deliver)
+    assert shopper.cart_lines() == {"TMC-CRM-4-UNS": 2}  # not bought yet: staff may refund it
+    staff = sign_in("fulfilment")
+    page_after(staff, post(staff, f"/admin/orders/{order.number}/held-payment", decision="accept"))
+    assert shopper.cart_lines() == {}
