@@ -61,8 +61,10 @@ MOVES: dict[str, Move] = {
 }
 del S
 
+# Money is expected and not yet confirmed by the provider.
+AWAITING_MONEY = MOVES["pay"].sources
 # Stripe's checkout can still be paid: the shopper may be on the payment page.
-OPEN_CHECKOUT = MOVES["pay"].sources - {OrderStatus.payment_processing}
+OPEN_CHECKOUT = AWAITING_MONEY - {OrderStatus.payment_processing}
 
 
 def declared_moves() -> set[tuple[OrderStatus, OrderStatus]]:

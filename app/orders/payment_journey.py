@@ -9,6 +9,8 @@ mail it queued after committing (app.mail.services.commit_then_send).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -17,12 +19,10 @@ from app.catalog.services import (OutOfStock, lock_stock_rows, release_stock, re
 from app.db import utcnow
 from app.money import format_money
 from app.orders.gateway import CheckoutFacts, Gateway, Payment, PaymentServiceUnavailable
-from app.orders.models import OPEN_CHECKOUT, Order, OrderStatus
+from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderStatus
 from app.orders.services import OrderError, flag_for_review, get_order, record_event, tell_shopper
 from app.orders.signals import payment_recorded
 from app.orders.transitions import change_status, forget_loaded
-
-AWAITING_MONEY = (OrderStatus.pending_payment, OrderStatus.payment_processing)
 
 
 class CheckoutClosed(OrderError):
@@ -170,7 +170,7 @@ def payment_failed(session: Session, *, order_id: int, actor: str) -> str:
 
 
 def cancel_unpaid(session: Session, *, order_id: int, reason: str, actor: str,
-                  source: OrderStatus | tuple[OrderStatus, ...] = OrderStatus.pending_payment) -> bool:
+                  source: OrderStatus | Iterable[OrderStatus] = OrderStatus.pending_payment) -> bool:
     """Cancel an order no money has reached and release its stock; True if this call did it."""
     if not change_status(session, order_id=order_id, source=source, target=OrderStatus.cancelled,
                          cancelled_at=utcnow(), stock_held=False):

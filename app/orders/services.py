@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.catalog.services import lock_stock_rows, reserve_stock
 from app.db import utcnow
 from app.mail.services import queue_email
-from app.orders.models import OPEN_CHECKOUT, Order, OrderEvent, OrderLine, OrderStatus
+from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderEvent, OrderLine, OrderStatus
 from app.orders.transitions import change_status, forget_loaded
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on the phone
@@ -216,6 +216,6 @@ def stale_checkouts(session: Session, *, grace_minutes: int = 5) -> list[Order]:
 def awaiting_provider(session: Session) -> list[Order]:
     """Orders whose money the provider has not confirmed yet: cron asks it about each."""
     return list(session.scalars(
-        select(Order).where(Order.status.in_((OrderStatus.pending_payment, OrderStatus.payment_processing)),
+        select(Order).where(Order.status.in_(AWAITING_MONEY),
                             Order.checkout_session_id.is_not(None)).order_by(Order.id)
     ))
