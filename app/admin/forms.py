@@ -131,6 +131,19 @@ class StaffForm(FlaskForm):
     is_active = BooleanField("Account active", default=True)
 
 
+def staff_form(user) -> StaffForm:
+    """The staff form filled in from USER (or for a new fulfilment member): the role as the
+    select's value, a string, so the current role is the one selected and saving keeps it."""
+    if user is None:
+        return StaffForm(data={"role": Role.fulfilment.value, "is_active": True})
+    return StaffForm(data={"email": user.email, "name": user.name, "role": user.role.value,
+                           "is_active": user.is_active_account})
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """A button: its CSRF token is the whole form."""
+
+
 class AssignReportForm(FlaskForm):
     assignee = SelectField("Assign to", coerce=int)
 
