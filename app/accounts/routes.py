@@ -52,14 +52,18 @@ def _start_session(user, *, remember: bool):
     return response
 
 
-def _email_password_link(user, *, subject: str, template: str) -> None:
+def _email_password_link(user: User | None, *, subject: str, template: str) -> None:
     """Queue and send the email once the answer has gone: the time it takes (an SMTP round trip)
-    would otherwise tell the visitor that the address has an account."""
-    link = url_for("accounts.reset_password", token=services.reset_token(user), _external=True)
+    would otherwise tell the visitor that the address has an account. For no account (None),
+    the same work and nothing sent."""
+    token = services.reset_token(user) if user is not None else services.stand_in_reset_token()
+    link = url_for("accounts.reset_password", token=token, _external=True)
     app = current_app._get_current_object()  # the contexts are gone when the response closes
-    user_id = user.id
+    user_id = user.id if user is not None else None
 
     def send() -> None:
+        if user_id is None:
+            return
         with app.app_context():
             try:
                 recipient = db.session.get(User, user_id)
@@ -85,8 +89,9 @@ def register():
         db.session.commit()
         if created:
             _email_password_link(user, subject="Finish creating your account", template="account_welcome")
-        elif user.is_active:
-            _email_password_link(user, subject="You already have an account", template="account_exists")
+        else:
+            _email_password_link(user if user.is_active else None, subject="You already have an account",
+                                 template="account_exists")
         # The same answer either way, so this form can't be used to find out who has an account.
         flash(f"We've sent an email to {form.email.data}. Follow its link to choose your password "
               "and finish signing up; the link works once, for an hour.", "success")
@@ -136,8 +141,8 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = services.find_user(db.session, email=form.email.data)
-        if user is not None and user.is_active:
-            _email_password_link(user, subject="Reset your password", template="password_reset")
+        _email_password_link(user if user is not None and user.is_active else None, subject="Reset your password",
+                             template="password_reset")
         # The same answer either way, so this form can't be used to find out who has an account.
         flash("If that email has an account, we've sent it a link to reset the password. "
               "The link works once, for an hour.", "success")
