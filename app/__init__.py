@@ -25,6 +25,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
+    register_input_boundary(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
@@ -127,6 +128,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
     limiter.init_app(app)
+
+
+def register_input_boundary(app: Flask) -> None:
+    from app.inputs import register_input_boundary as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

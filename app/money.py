@@ -33,8 +33,13 @@ def register_money_filter(app) -> None:
     app.add_template_filter(money, "money")
 
 
+# What a money column (PostgreSQL INTEGER) holds: $21,474,836.47.
+MAX_MINOR = 2**31 - 1
+
+
 def parse_money(text: str, currency: str) -> int:
-    """Staff-typed amount ("12.50", "$12.50") to minor units; ValueError if it isn't one."""
+    """Staff-typed amount ("12.50", "$12.50") to minor units; ValueError if it isn't one, or if
+    it is more than a money column holds."""
     cleaned = (text or "").strip().lstrip("$").strip()
     if "," in cleaned:  # "10,00" means ten in much of the world, a thousand in the US: ask
         raise ValueError(f"Write {text!r} without commas, with a dot for cents (e.g. 1250.00).")
@@ -44,7 +49,13 @@ def parse_money(text: str, currency: str) -> int:
         raise ValueError(f"{text!r} is not an amount.") from None
     if not amount.is_finite():
         raise ValueError(f"{text!r} is not an amount.")
+    if amount and amount.adjusted() > 20:  # 1e309 and the like: far past the bound below
+        raise ValueError(f"{text!r} is more than the shop can record.")
+    if amount and amount.adjusted() < -20:
+        raise ValueError(f"{text!r} has more decimal places than {currency} allows.")
     minor = amount.scaleb(get_currency_precision(currency))
     if minor != minor.to_integral_value():
         raise ValueError(f"{text!r} has more decimal places than {currency} allows.")
+    if abs(minor) > MAX_MINOR:
+        raise ValueError(f"{text!r} is more than the shop can record ({to_major(MAX_MINOR, currency)}).")
     return int(minor)

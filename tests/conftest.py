@@ -406,6 +406,27 @@ def png_bytes(width: int = 40, height: int = 30) -> bytes:
 TAX_NOTE = "Prices include any sales tax due, so we add nothing for tax: the total shown is what you pay us."
 
 
+# The built-in test gateway's payment page, as a shopper fills it in.
+ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
+           "state": "ME", "postal_code": "04101", "country": "US"}
+CANADIAN_ADDRESS = {**ADDRESS, "city": "Ottawa", "state": "ON", "postal_code": "K1A 0B1", "country": "CA"}
+
+
+def act(shopper, page_url: str, action: str, **fields):
+    token = csrf_token_from(shopper.client.get(page_url).get_data(as_text=True))
+    return shopper.client.post(page_url, data={"csrf_token": token, "action": action, **fields})
+
+
+@pytest.fixture
+def paid_order(shopper, session, stripe_server, deliver):
+    """An order paid through Checkout, its webhook applied: (order, shopper)."""
+    shopper.add("TMC-CRM-4-UNS", 2)
+    session_id = session_id_from(shopper.checkout(email="jo@example.com"))
+    stripe_server.complete(session_id, email="jo@example.com")
+    deliver(stripe_server.last_event("checkout.session.completed"))
+    return latest_order(session)
+
+
 # Concurrency: real commits on PostgreSQL, many requests at once.
 BUYERS = 50
 postgres_only = pytest.mark.skipif(

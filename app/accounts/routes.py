@@ -1,25 +1,39 @@
 """Register, sign in and out, reset a password, and the shopper's own orders."""
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (abort, after_this_request, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, services
 from app.accounts.forms import NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
+from app.accounts.models import User
 from app.cart.cookie import forget_cart_token, read_cart_token, remember_cart_token
 from app.cart.services import claim_cart
 from app.extensions import db, limiter
+from app.inputs import has_control_characters
 from app.mail.services import commit_then_send, queue_email
 from app.orders.services import claim_guest_orders, find_order, orders_for_user
 
 SIGN_IN_LIMIT = "5 per minute;30 per hour"  # per client address; sign-in counts only failures
+# Per email typed, whoever sends it: an attack spread over many addresses is slowed too. Keyed on
+# the text, not the account, so the lock-out is the same for an email with no account.
+ACCOUNT_SIGN_IN_LIMIT = "10 per 15 minutes;30 per day"
+LOCKED_OUT = ("Too many attempts to sign in with those details. Please wait a while and try again, "
+              "or reset your password.")
+
+
+def _attempted_email() -> str:
+    return "sign-in:" + services.normalise_email(request.form.get("email", ""))
 
 
 def _safe_next(default: str) -> str:
-    """Follow ?next= only to a path on this site, never to another host."""
+    """Follow ?next= only to a path on this site, never to another host (a backslash reads as a
+    slash to browsers) nor with characters that could end the Location header."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+    if (target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme
+            and "\\" not in target and not has_control_characters(target, multiline=False)):
         return target
     return default
 
@@ -38,10 +52,32 @@ def _start_session(user, *, remember: bool):
     return response
 
 
-def _email_password_link(user, *, subject: str, template: str) -> None:
-    link = url_for("accounts.reset_password", token=services.reset_token(user), _external=True)
-    queue_email(db.session, recipient=user.email, subject=subject, template=template, link=link, user=user)
-    commit_then_send(db.session)
+def _email_password_link(user: User | None, *, subject: str, template: str) -> None:
+    """Queue and send the email once the answer has gone: the time it takes (an SMTP round trip)
+    would otherwise tell the visitor that the address has an account. For no account (None),
+    the same work and nothing sent."""
+    token = services.reset_token(user) if user is not None else services.stand_in_reset_token()
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    app = current_app._get_current_object()  # the contexts are gone when the response closes
+    user_id = user.id if user is not None else None
+
+    def send() -> None:
+        if user_id is None:
+            return
+        with app.app_context():
+            try:
+                recipient = db.session.get(User, user_id)
+                queue_email(db.session, recipient=recipient.email, subject=subject, template=template, link=link,
+                            user=recipient)
+                commit_then_send(db.session)
+            except Exception:  # nobody is waiting for this answer: log it, as a request would
+                db.session.rollback()
+                app.logger.exception("Could not send %r to user %s", template, user_id)
+
+    @after_this_request
+    def send_when_closed(response):
+        response.call_on_close(send)
+        return response
 
 
 @bp.route("/account/register", methods=["GET", "POST"])
@@ -50,10 +86,12 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         user, created = services.start_registration(db.session, email=form.email.data, name=form.name.data or "")
+        db.session.commit()
         if created:
             _email_password_link(user, subject="Finish creating your account", template="account_welcome")
-        elif user.is_active:
-            _email_password_link(user, subject="You already have an account", template="account_exists")
+        else:
+            _email_password_link(user if user.is_active else None, subject="You already have an account",
+                                 template="account_exists")
         # The same answer either way, so this form can't be used to find out who has an account.
         flash(f"We've sent an email to {form.email.data}. Follow its link to choose your password "
               "and finish signing up; the link works once, for an hour.", "success")
@@ -61,8 +99,16 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
+@bp.errorhandler(429)
+def too_many_tries(error):
+    """One message for every limit here, whether or not the email has an account."""
+    return render_template("errors/error.html", code=429, title="Too many tries", message=LOCKED_OUT), 429
+
+
 @bp.route("/account/sign-in", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code != 303)
+@limiter.limit(ACCOUNT_SIGN_IN_LIMIT, methods=["POST"], key_func=_attempted_email,
+               deduct_when=lambda response: response.status_code != 303)
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
@@ -78,6 +124,9 @@ def sign_in():
 
 @bp.post("/account/sign-out")
 def sign_out():
+    if current_user.is_authenticated:  # every copy of this session, and the other devices', ends too
+        services.end_sessions(db.session, user_id=current_user.id)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You're signed out.", "success")
@@ -92,8 +141,8 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = services.find_user(db.session, email=form.email.data)
-        if user is not None and user.is_active:
-            _email_password_link(user, subject="Reset your password", template="password_reset")
+        _email_password_link(user if user is not None and user.is_active else None, subject="Reset your password",
+                             template="password_reset")
         # The same answer either way, so this form can't be used to find out who has an account.
         flash("If that email has an account, we've sent it a link to reset the password. "
               "The link works once, for an hour.", "success")

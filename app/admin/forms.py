@@ -1,15 +1,27 @@
 """Staff forms. Shape checks only; each action's rules live in its package's services."""
+from datetime import date
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField,
-                     SelectChoice, SelectField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+                     SelectChoice, SelectField, StringField, TextAreaField, ValidationError)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from app.accounts.models import Role
 from app.catalog.models import StockReason
+from app.forms import WholeNumberRange
 from app.orders.models import OrderStatus
 
 CONFIRM = "Tick the box to confirm."
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def date_in_range(form, field) -> None:
+    """A search needs no more; the day after 9999-12-31, which a date_to search asks for, is
+    past what Python can count."""
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Enter a date between {FIRST_DAY} and {LAST_DAY}.")
+LOT_NUMBER_LENGTH = 60  # order_lines.lot_number
 STAFF_ADJUSTMENTS = (StockReason.received, StockReason.damaged, StockReason.correction, StockReason.returned)
 
 
@@ -19,8 +31,8 @@ class OrderFilterForm(FlaskForm):
 
     status = SelectField("Status", choices=[SelectChoice("", "Any status"), SelectChoice("needs_review", "Needs review")]
                          + [SelectChoice(status.value, status.label) for status in OrderStatus], validators=[Optional()])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), date_in_range])
+    date_to = DateField("To", validators=[Optional(), date_in_range])
     q = StringField("Order number or email", validators=[Optional(), Length(max=255)])
 
 
@@ -29,6 +41,14 @@ class ShipForm(FlaskForm):
     tracking_number = StringField("Tracking number", validators=[DataRequired("Enter the tracking number."),
                                                                  Length(max=100)])
     confirm_shipped = BooleanField("The parcel has left: email the shopper", validators=[DataRequired(CONFIRM)])
+
+
+def lot_numbers(form_data, lines) -> dict[int, str]:
+    """Each shipped line's lot number, from the fields lot-<line id>; ValueError if one is too long."""
+    lots = {line.id: form_data.get(f"lot-{line.id}", "") for line in lines}
+    if any(len(lot) > LOT_NUMBER_LENGTH for lot in lots.values()):
+        raise ValueError(f"A lot number can be at most {LOT_NUMBER_LENGTH} characters.")
+    return lots
 
 
 class RefundForm(FlaskForm):
@@ -62,14 +82,14 @@ class NoteForm(FlaskForm):
 class StockAdjustForm(FlaskForm):
     change = IntegerField("Change (+ adds, − removes)", validators=[
         InputRequired("Enter how many units to add or remove."),
-        NumberRange(min=-10000, max=10000, message="Enter a change between −10,000 and 10,000.")])
+        WholeNumberRange(min=-10000, max=10000, message="Enter a change between −10,000 and 10,000.")])
     reason = SelectField("Reason", choices=[SelectChoice(reason.value, reason.value.capitalize()) for reason in STAFF_ADJUSTMENTS])
     note = StringField("Note", validators=[Length(max=255)])
 
 
 class ThresholdForm(FlaskForm):
     threshold = IntegerField("Low-stock threshold", validators=[
-        InputRequired("Enter a threshold."), NumberRange(min=0, max=10000, message="Enter 0 to 10,000.")])
+        InputRequired("Enter a threshold."), WholeNumberRange(min=0, max=10000, message="Enter 0 to 10,000.")])
 
 
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, numbers and hyphens.")
@@ -85,7 +105,7 @@ class ProductForm(FlaskForm):
     warnings = TextAreaField("Warnings (Markdown)", validators=[Length(max=5000)])
     seo_title = StringField("SEO title", validators=[Length(max=70)])
     seo_description = StringField("SEO description", validators=[Length(max=170)])
-    position = IntegerField("Position", default=0, validators=[InputRequired(), NumberRange(min=0, max=10000)])
+    position = IntegerField("Position", default=0, validators=[InputRequired(), WholeNumberRange(min=0, max=10000)])
     is_active = BooleanField("Active (shown in the shop)")
     is_featured = BooleanField("Featured on the home page")
 
@@ -97,8 +117,8 @@ class VariantForm(FlaskForm):
     scent = StringField("Scent", validators=[DataRequired("Enter a scent."), Length(max=60)])
     price = StringField("Price", validators=[DataRequired("Enter a price."), Length(max=20)])
     compare_at = StringField("Compare-at price (optional)", validators=[Length(max=20)])
-    weight_grams = IntegerField("Weight (g)", default=0, validators=[InputRequired(), NumberRange(min=0, max=100000)])
-    position = IntegerField("Position", default=0, validators=[InputRequired(), NumberRange(min=0, max=10000)])
+    weight_grams = IntegerField("Weight (g)", default=0, validators=[InputRequired(), WholeNumberRange(min=0, max=100000)])
+    position = IntegerField("Position", default=0, validators=[InputRequired(), WholeNumberRange(min=0, max=10000)])
     is_active = BooleanField("Active")
 
 
@@ -116,6 +136,19 @@ class StaffForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(role.value, role.value.capitalize()) for role in Role])
     password = PasswordField("Password (new accounts, or to reset)", validators=[Optional(), Length(min=10, max=200)])
     is_active = BooleanField("Account active", default=True)
+
+
+def staff_form(user) -> StaffForm:
+    """The staff form filled in from USER (or for a new fulfilment member): the role as the
+    select's value, a string, so the current role is the one selected and saving keeps it."""
+    if user is None:
+        return StaffForm(data={"role": Role.fulfilment.value, "is_active": True})
+    return StaffForm(data={"email": user.email, "name": user.name, "role": user.role.value,
+                           "is_active": user.is_active_account})
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """A button: its CSRF token is the whole form."""
 
 
 class AssignReportForm(FlaskForm):

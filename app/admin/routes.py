@@ -7,6 +7,7 @@ from app.admin.charts import revenue_bars
 from app.catalog.services import list_all_products
 from app.content.services import list_articles
 from app.extensions import db
+from app.inputs import page_number
 from app.security import has_role, role_required
 
 PAGE_SIZE = 50
@@ -33,6 +34,6 @@ def content():
 @bp.get("/audit")
 @role_required()
 def audit_log():
-    page = db.paginate(services.audit_entries(db.session), page=request.args.get("page", 1, type=int),
+    page = db.paginate(services.audit_entries(db.session), page=request.args.get("page", 1, type=page_number),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", page=page)

@@ -6,9 +6,10 @@ from flask_login import current_user
 
 from app.admin import bp, services
 from app.admin.forms import (CancelForm, HeldPaymentForm, NoteForm, OrderFilterForm, RefundForm, ReviewForm,
-                             ShipForm)
+                             ShipForm, lot_numbers)
 from app.extensions import db
 from app.forms import flash_form_errors
+from app.inputs import page_number
 from app.mail.services import commit_then_send
 from app.money import parse_money
 from app.orders import payment_journey as journey
@@ -32,10 +33,12 @@ def _order_or_404(number: str):
 @role_required("fulfilment")
 def order_list():
     form = OrderFilterForm(request.args)
-    form.validate()
+    if not form.validate():  # the form again with its messages, and no list it did not ask for
+        return render_template("admin/orders.html", form=form, page=None)
     query = services.order_query(status=form.status.data or "", date_from=form.date_from.data,
                                  date_to=form.date_to.data, search=form.q.data or "")
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=request.args.get("page", 1, type=page_number), per_page=PAGE_SIZE,
+                       error_out=False)
     return render_template("admin/orders.html", form=form, page=page)
 
 
@@ -43,7 +46,8 @@ def order_list():
 @role_required("fulfilment")
 def order_export():
     form = OrderFilterForm(request.args)
-    form.validate()
+    if not form.validate():  # checked before the first row: a stream cannot turn into an error page
+        abort(400)
     rows = services.orders_csv(db.session, date_from=form.date_from.data, date_to=form.date_to.data)
     return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=orders.csv"})
@@ -88,7 +92,7 @@ def order_ship(number: str):
     form = ShipForm()
 
     def ship():
-        lots = {line.id: request.form.get(f"lot-{line.id}", "") for line in order.lines}
+        lots = lot_numbers(request.form, order.lines)
         orders.ship(db.session, order_id=order.id, carrier=form.carrier.data,
                     tracking_number=form.tracking_number.data, lot_numbers=lots, actor=current_user.email)
         return "Marked as shipped; the shopper has been emailed the tracking number."

@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.admin import bp, services
-from app.admin.forms import AssignReportForm, CloseReportForm, StaffForm
+from app.admin.forms import AssignReportForm, CloseReportForm, SignOutEverywhereForm, staff_form
 from app.contact import services as reports
 from app.contact.models import ContactReport
 from app.extensions import db
@@ -28,8 +28,7 @@ def staff_list():
 @role_required()
 def staff_edit(user_id: int | None):
     user = db.get_or_404(User, user_id) if user_id else None
-    form = StaffForm(obj=user, role=user.role.value if user else Role.fulfilment.value,
-                     is_active=user.is_active_account if user else True)
+    form = staff_form(user)
     if form.validate_on_submit():
         before = services.snapshot(user, *STAFF_FIELDS) if user else None
         try:
@@ -54,7 +53,19 @@ def staff_edit(user_id: int | None):
             db.session.commit()
             flash(f"Saved {user.email} ({user.role.value}).", "success")
             return redirect(url_for("admin.staff_list"), code=303)
-    return render_template("admin/staff_edit.html", form=form, user=user)
+    return render_template("admin/staff_edit.html", form=form, user=user, sign_out_form=SignOutEverywhereForm())
+
+
+@bp.post("/staff/<int:user_id>/sign-out")
+@role_required()
+def staff_sign_out(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if SignOutEverywhereForm().validate_on_submit():
+        accounts.end_sessions(db.session, user_id=user.id)
+        services.audit(db.session, actor=current_user, action="staff.sign_out", obj_type="user", obj_id=user.email)
+        db.session.commit()
+        flash(f"{user.email} is signed out on every device.", "success")
+    return redirect(url_for("admin.staff_edit", user_id=user_id), code=303)
 
 
 @bp.get("/reports")

@@ -1,7 +1,6 @@
 """What staff screens read (dashboard figures, order search, exports) and the audit trail."""
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.admin.models import AuditEntry
+from app.admin.spreadsheets import SpreadsheetWriter
 from app.catalog.models import Product, StockMovement, Variant
 from app.db import utcnow
 from app.money import to_major
@@ -111,7 +111,7 @@ CSV_HEADER = ["number", "created_at", "status", "email", "items", "subtotal", "s
 def orders_csv(session: Session, *, date_from: date | None, date_to: date | None) -> Iterator[str]:
     """CSV text, a row at a time, so a year of orders streams without filling memory."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SpreadsheetWriter(buffer)
 
     def flush() -> str:
         text = buffer.getvalue()

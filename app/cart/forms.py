@@ -1,9 +1,11 @@
 """Cart forms: they check the shape of input; the cart's rules live in services.py."""
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired
 
 from app.cart.services import MAX_QUANTITY_PER_LINE
+from app.forms import WholeNumberRange
+from app.inputs import DATABASE_INT_MAX
 
 QUANTITY_MESSAGE = f"Quantity must be a whole number from 1 to {MAX_QUANTITY_PER_LINE}."
 LINE_QUANTITY_MESSAGE = f"Quantity must be a whole number from 0 (to remove the item) to {MAX_QUANTITY_PER_LINE}."
@@ -28,7 +30,7 @@ class WholeNumberField(IntegerField):
 def quantity_field(*, minimum: int, message: str) -> WholeNumberField:
     return WholeNumberField(
         "Quantity",
-        validators=[InputRequired(message=message), NumberRange(min=minimum, max=MAX_QUANTITY_PER_LINE, message=message)],
+        validators=[InputRequired(message=message), WholeNumberRange(min=minimum, max=MAX_QUANTITY_PER_LINE, message=message)],
         invalid_message=message,
     )
 
@@ -43,6 +45,7 @@ class AddToCartForm(FlaskForm):
     quantity = quantity_field(minimum=1, message=QUANTITY_MESSAGE)
     variant_id = WholeNumberField(
         "Size and scent",
-        validators=[InputRequired(message=VARIANT_MESSAGE)],
+        validators=[InputRequired(message=VARIANT_MESSAGE),
+                    WholeNumberRange(min=1, max=DATABASE_INT_MAX, message=VARIANT_MESSAGE)],
         invalid_message=VARIANT_MESSAGE,
     )

@@ -13,9 +13,7 @@ from app.catalog.services import (
     restock_sold, sell_reserved_stock, set_bundle_components,
 )
 from app.orders.models import OrderStatus
-from tests.admin.test_orders import page_after, post
-from tests.conftest import latest_order
-from tests.payments.test_test_gateway import ADDRESS, act
+from tests.conftest import ADDRESS, act, latest_order, page_after, post
 
 SET, CREAM, STICK = "TMC-SET-UNS", "TMC-CRM-4-UNS", "TMC-STK-06-PEP"
 

@@ -7,8 +7,7 @@ from app.catalog.services import (
     OutOfStock, StockError, release_stock, reserve_stock, restock_sold, sell_reserved_stock,
 )
 from app.orders.models import OrderStatus
-from tests.conftest import latest_order
-from tests.payments.test_test_gateway import ADDRESS, act
+from tests.conftest import ADDRESS, act, latest_order
 
 
 def levels(session, sku: str) -> tuple[int, int]:

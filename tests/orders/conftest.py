@@ -5,10 +5,8 @@ import pytest
 from sqlalchemy import update
 
 from app.orders.models import Order
-from tests.conftest import csrf_token_from, latest_order
+from tests.conftest import ADDRESS, csrf_token_from, latest_order
 
-ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
-           "state": "ME", "postal_code": "04101", "country": "US"}
 
 
 @pytest.fixture

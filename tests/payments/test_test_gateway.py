@@ -7,11 +7,9 @@ import pytest
 
 from app import create_app
 from app.orders.models import OrderStatus
-from tests.conftest import TAX_NOTE, csrf_token_from, latest_order, outbox, production_config
-
-ADDRESS = {"email": "sam@example.com", "name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland",
-           "state": "ME", "postal_code": "04101", "country": "US"}
-CANADIAN_ADDRESS = {**ADDRESS, "city": "Ottawa", "state": "ON", "postal_code": "K1A 0B1", "country": "CA"}
+from tests.conftest import (
+    ADDRESS, CANADIAN_ADDRESS, TAX_NOTE, act, csrf_token_from, latest_order, outbox, production_config,
+)
 
 
 def start(shopper) -> str:
@@ -21,11 +19,6 @@ def start(shopper) -> str:
     location = response.headers["Location"]
     assert re.search(r"/test-payments/test_cs_[\w-]+$", location), location
     return location
-
-
-def act(shopper, page_url: str, action: str, **fields):
-    token = csrf_token_from(shopper.client.get(page_url).get_data(as_text=True))
-    return shopper.client.post(page_url, data={"csrf_token": token, "action": action, **fields})
 
 
 def test_page_is_clearly_labelled_as_a_test(shopper):
