@@ -99,10 +99,14 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
+TOO_MANY_FORMS = "Too many tries from here. Please wait a while and try again."
+
+
 @bp.errorhandler(429)
 def too_many_tries(error):
-    """One message for every limit here, whether or not the email has an account."""
-    return render_template("errors/error.html", code=429, title="Too many tries", message=LOCKED_OUT), 429
+    """The same message whether or not the email has an account; sign-in's names signing in."""
+    message = LOCKED_OUT if request.endpoint == "accounts.sign_in" else TOO_MANY_FORMS
+    return render_template("errors/error.html", code=429, title="Too many tries", message=message), 429
 
 
 @bp.route("/account/sign-in", methods=["GET", "POST"])

@@ -89,3 +89,12 @@ def test_a_backslash_next_does_not_leave_the_site(app, shopper_account):
                            data={"csrf_token": token, "email": shopper_account[0], "password": shopper_account[1]})
     assert response.status_code == 303
     assert "evil.example" not in response.headers["Location"]
+
+
+def test_the_register_and_reset_limits_do_not_talk_about_signing_in(client):
+    token = csrf_token_from(client.get("/account/register").get_data(as_text=True))
+    answers = [client.post("/account/register", data={"csrf_token": token, "email": f"new{n}@example.com",
+                                                      "name": "New"}) for n in range(6)]
+    assert answers[-1].status_code == 429
+    html = answers[-1].get_data(as_text=True)
+    assert "Too many tries from here" in html and "sign in" not in html.split("<main")[1].split("</main>")[0]
