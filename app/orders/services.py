@@ -19,6 +19,7 @@ from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderEvent, 
 from app.orders.transitions import change_status, forget_loaded
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on the phone
+LOT_NUMBER_LENGTH = OrderLine.__table__.c.lot_number.type.length
 
 
 class OrderError(Exception):
@@ -161,6 +162,9 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     missing = [line.sku for line in order.lines if not lot_numbers.get(line.id, "").strip()]
     if missing:
         raise OrderError(f"Enter the batch (lot) number for {', '.join(missing)}.")
+    too_long = [line.sku for line in order.lines if len(lot_numbers[line.id].strip()) > LOT_NUMBER_LENGTH]
+    if too_long:
+        raise OrderError(f"A batch (lot) number has at most {LOT_NUMBER_LENGTH} characters: check {', '.join(too_long)}.")
     if not order.can_ship or not change_status(session, order_id=order_id, source=order.status,
                                                target=OrderStatus.shipped, shipped_at=utcnow(), carrier=carrier.strip(),
                          tracking_number=tracking_number.strip()):
