@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -19,7 +20,11 @@ SNIPPET_WORDS = 32
 
 
 def matches(word: str, terms: list[str]) -> bool:
-    word = word.lower()
+    return _matches(word.lower(), tuple(terms))
+
+
+@lru_cache(maxsize=8192)  # a page checks each word of up to 50 documents: most words recur
+def _matches(word: str, terms: tuple[str, ...]) -> bool:
     for term in terms:
         if word.startswith(term) or (len(word) >= 3 and term.startswith(word) and len(term) - len(word) <= 2):
             return True

@@ -15,12 +15,13 @@ from difflib import SequenceMatcher
 
 from markupsafe import Markup
 from sqlalchemy import Text, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.content.models import Article
 from app.db import Reader, read_rows
 from app.search.highlight import WORD, has_match, highlight, snippet
-from app.search.index import ARTICLE, PRODUCT, documents
+from app.search.index import ARTICLE, PRODUCT, documents, reindex
 
 MAX_QUERY_LENGTH = 200  # longer queries are cut: no shopper types more, and each word costs the index
 MAX_TERMS = 8
@@ -97,7 +98,9 @@ _POSTGRESQL_SEARCH = (
               func.word_similarity(bindparam("words", type_=Text), _words).desc())
     .limit(CANDIDATES)
 )
-_NAMES = select(documents.c.kind, documents.c.slug, documents.c.title).where(_LISTED).limit(500)
+# Products first ("product" > "article"), in the order they were added.
+_NAMES = (select(documents.c.kind, documents.c.slug, documents.c.title).where(_LISTED)
+          .order_by(documents.c.kind.desc(), documents.c.ref_id).limit(500))
 
 
 def search(reader: Reader, *, query: str, limit: int = 20) -> SearchResults:
@@ -153,3 +156,10 @@ def _suggestions(reader: Reader, terms: list[str]) -> list[Suggestion]:
     close = [row for score, row in scored if score >= 0.6][:SUGGESTIONS]
     chosen = close or [row for row in names if row.kind == PRODUCT][:SUGGESTIONS]
     return [Suggestion(kind=row.kind, slug=row.slug, title=row.title) for row in chosen]
+
+
+def rebuild_index(session: Session) -> int:
+    """Rewrite every document (`flask reindex-search`); returns how many are listed. Saves through
+    the session keep the index current without this (app.search.index)."""
+    reindex(session.connection())
+    return len(read_rows(session, select(documents.c.ref_id)))

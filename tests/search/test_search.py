@@ -169,3 +169,13 @@ def test_the_header_has_a_labelled_search_box_on_every_page(client):
     html = client.get("/").get_data(as_text=True)
     assert '<form class="search-form header-search" method="get" action="/search" role="search">' in html
     assert '<label for="header-search-q" class="visually-hidden">Search the shop</label>' in html
+
+
+def test_reindex_command_rebuilds_an_index_changed_behind_the_apps_back(app, client, session):
+    session.execute(sa.update(Product).where(Product.slug == "magnesium-travel-stick").values(name="Kelp Stick"))
+    session.commit()  # a bulk UPDATE: no flush of a Product, so no re-index
+    assert result_slugs(client, "kelp") == []
+    result = app.test_cli_runner().invoke(args=["reindex-search"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt: 12 products and articles." in result.output
+    assert result_slugs(client, "kelp") == ["magnesium-travel-stick"]
