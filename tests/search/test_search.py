@@ -6,11 +6,13 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.catalog.models import Product
 from app.catalog.services import save_product, save_variant
 from app.content.models import Article
+from app.search.services import SearchResult, search
 from tests.conftest import DATABASE_URL, page_after, post, product_form, variant_by_sku
 
 POSTGRESQL = DATABASE_URL.startswith("postgresql")
@@ -33,6 +35,22 @@ def result_slugs(client, query: str) -> list[str]:
 ])
 def test_search_ranks_the_best_match_first(client, query, first):
     assert result_slugs(client, query)[0] == first
+
+
+def test_ingredients_are_searched_by_their_inci_names(client):
+    assert set(result_slugs(client, "beeswax")) == {"magnesium-travel-stick", "recovery-bundle"}
+    assert result_slugs(client, "Theobroma Cacao") == ["magnesium-body-butter"]
+
+
+def test_the_service_returns_typed_results_with_escaped_highlights(session):
+    outcome = search(session, query="  peppermint\x00 ", limit=2)
+    assert outcome.query == "peppermint"
+    assert len(outcome.results) == 2 and all(isinstance(result, SearchResult) for result in outcome.results)
+    assert outcome.results[0] == SearchResult(
+        kind="product", slug="magnesium-travel-stick", title=Markup("Magnesium Travel Stick"),
+        snippet=Markup("A mess-free, twist-up magnesium massage balm with <mark>peppermint</mark> and eucalyptus "
+                       "oils for a fresh, cooling feel on tired muscles. Fits in a pocket."))
+    assert outcome.suggestions == []
 
 
 def test_back_pain_finds_the_back_pain_articles_above_other_matches(client):
