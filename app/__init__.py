@@ -146,10 +146,11 @@ def register_blueprints(app: Flask) -> None:
     from app.content import bp as content_bp
     from app.core import bp as core_bp
     from app.payments import bp as payments_bp
+    from app.search import bp as search_bp
     from app import pages  # noqa: F401  (a product's page joins the catalogue's blueprint)
 
     for blueprint in (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, content_bp, accounts_bp,
-                      contact_bp):
+                      contact_bp, search_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     # Each blueprint brings Flask's default context processor (request, session, g) again, to be

@@ -10,6 +10,7 @@ from app.orders import payment_journey as journey
 from app.orders.gateway import PaymentServiceUnavailable
 from app.orders.services import awaiting_provider, stale_checkouts
 from app.payments.gateway import get_gateway
+from app.search.services import rebuild_index
 
 
 def register_commands(app: Flask) -> None:
@@ -40,6 +41,14 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(str(error)) from error
         db.session.commit()
         click.echo(f"{'Created' if created else 'Promoted'} admin {user.email}.")
+
+    @app.cli.command("reindex-search")
+    def reindex_search() -> None:
+        """Rebuild the search index from every product and article: needed only after copy was
+        changed outside the app's sessions (a bulk UPDATE, SQL by hand); saves keep it current."""
+        count = rebuild_index(db.session)
+        db.session.commit()
+        click.echo(f"Search index rebuilt: {count} products and articles.")
 
     @app.cli.command("expire-checkouts")
     @click.option("--grace-minutes", default=5, show_default=True,

@@ -10,6 +10,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.db import Base
 from app.extensions import db
+from app.search.index import outside_the_models
 from tests.conftest import DATABASE_URL, _TEMP_DIR, make_config, reset_database
 
 
@@ -35,7 +36,8 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades_cleanly(empty_data
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            differences = compare_metadata(
+                MigrationContext.configure(connection, opts={"include_object": outside_the_models}), Base.metadata)
             tables = set(sa.inspect(connection).get_table_names())
         assert differences == [], f"models and migrations drift apart: {differences}"
         assert set(Base.metadata.tables) <= tables
@@ -166,3 +168,32 @@ def test_upgrade_to_0008_gives_settling_payments_their_state_and_marks_held_stoc
     # Held money without its stock goes back as a flagged cancelled order, so expiry releases nothing twice.
     assert after_downgrade == {"TW-OPEN": "pending_payment", "TW-SETTLING": "pending_payment", "TW-PAID": "cancelled"}
     assert flagged == ["Paid after cancelling."]
+
+
+def test_upgrade_to_0009_indexes_the_listed_products_and_published_articles_already_saved(empty_database_url):
+    reset_database(empty_database_url)
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0008")
+        insert_demo_stock_at_0006({"TMC-ANY-1": (5, 0)})  # product "Any", scent "Plain"
+        articles = sa.Table("articles", sa.MetaData(), autoload_with=db.engine)
+        now = datetime.now(timezone.utc)
+        with db.engine.begin() as connection:
+            connection.execute(articles.insert(), [
+                {"slug": slug, "title": title, "summary": "", "body_markdown": "", "body_html": body, "sources": [],
+                 "reviewed_on": now.date(), "position": 0, "is_published": published, "created_at": now,
+                 "updated_at": now}
+                for slug, title, body, published in (
+                    ("kept", "Kept article", "<p>Tide &amp; pools</p>", True),
+                    ("draft", "Draft article", "<p>Unpublished</p>", False))])
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = set(connection.execute(sa.text(
+                "SELECT kind, slug, title, keywords, body FROM search_documents")).all())
+        downgrade(revision="0008")
+        with db.engine.connect() as connection:
+            left = {name for name in sa.inspect(connection).get_table_names() if name.startswith("search")}
+        db.engine.dispose()
+    assert {tuple(row) for row in rows} == {("product", "any", "Any", "Plain", ""),
+                                            ("article", "kept", "Kept article", "", "Tide & pools")}
+    assert left == set()

@@ -19,6 +19,8 @@ PAGES = [
     "/pages/shipping",
     "/cart",
     "/sitemap.xml",
+    "/search?q=extra",  # every grown product matches: results cost no query each
+    "/search?q=xylophone",  # nothing found (SQLite tries shorter prefixes), then suggestions
 ]
 
 
@@ -61,7 +63,7 @@ def test_storefront_page_stays_within_the_query_budget(client, session, csrf_tok
 
 
 @pytest.mark.parametrize("path", ["/", "/products", "/products/magnesium-body-cream", "/products/recovery-bundle",
-                                  "/learn/how-common-is-back-pain"])
+                                  "/learn/how-common-is-back-pain", "/search?q=magnesium"])
 def test_a_new_visitor_is_served_each_main_page_in_one_query(client, count_queries, path):
     """Each page folds its lists into one row (app.db.json_list); a second query is a regression."""
     with count_queries() as counter:

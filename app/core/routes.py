@@ -43,8 +43,9 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    # The cart stays crawlable (an empty cart is harmless); checkout, accounts and admin are not.
-    lines = ["User-agent: *", "Disallow: /checkout", "Disallow: /account", "Disallow: /admin",
+    # The cart stays crawlable (an empty cart is harmless); checkout, accounts and admin are not, nor
+    # search results (endless query variations of pages already in the sitemap).
+    lines = ["User-agent: *", "Disallow: /checkout", "Disallow: /account", "Disallow: /admin", "Disallow: /search",
              f"Sitemap: {url_for('core.sitemap', _external=True)}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
