@@ -10,7 +10,6 @@ from werkzeug.routing import MapAdapter
 from app.caching import cache_fingerprinted
 from app.http import ShopRequest, ShopResponse
 from app.sessions import CookieSessionInterface
-from app.templating import ShopEnvironment
 from config import Config, config_from_environment
 
 
@@ -42,7 +41,6 @@ class Shop(Flask):
     Flask takes the scheme from the request, and behind a TLS-terminating proxy that does not
     say so (TRUSTED_PROXY_COUNT unset) reset links and Stripe's return pages came out as http."""
 
-    jinja_environment = ShopEnvironment
     request_class = ShopRequest
     response_class = ShopResponse
 
