@@ -9,7 +9,6 @@ from werkzeug.routing import MapAdapter
 
 from app.caching import cache_fingerprinted
 from app.http import ShopRequest, ShopResponse
-from app.sessions import CookieSessionInterface
 from config import Config, config_from_environment
 
 
@@ -19,7 +18,6 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.config.from_object(config)
     config.init_app(app)
     pin_public_address(app)
-    app.session_interface = CookieSessionInterface()
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -3,39 +3,17 @@ from functools import partial
 
 import flask_limiter
 import flask_login
-import flask_wtf.csrf
 from flask import Flask, current_app, request, session
 from flask_limiter._compat import request_context
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 
 from app.db import Base
-from app.signing import csrf_token
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)  # batch mode lets SQLite alter tables
-
-
-class CSRFProtect(flask_wtf.csrf.CSRFProtect):
-    """Flask-WTF's CSRF check; templates' csrf_token() makes the token with app.signing's
-    serializer, which Flask-WTF would build again on every page with a form."""
-
-    def protect(self, apply_exemptions: bool = False) -> None:
-        # Flask-WTF looks up the view's exemptions before it sees that a read needs no check.
-        if request.method in current_app.config["WTF_CSRF_METHODS"]:
-            super().protect(apply_exemptions)
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        # Flask-WTF offers its generator both as a global and from a context processor, which
-        # would hide the global; the processor is the last one it added.
-        processors = app.template_context_processors[None]
-        if "csrf_token" in processors[-1]():
-            processors.pop()
-        app.jinja_env.globals["csrf_token"] = csrf_token
-
-
 csrf = CSRFProtect()
 
 
