@@ -81,7 +81,7 @@ def pin_public_address(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before the first query or migration)
-    from app.accounts.services import load_user
+    from app.accounts.protection import load_signed_in_user
     from app.db import configure_sqlite
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.storefront import reads_bind
@@ -93,7 +93,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
+    login_manager.user_loader(load_signed_in_user)
     limiter.init_app(app)
 
 
