@@ -119,12 +119,6 @@ def register_blueprints(app: Flask) -> None:
                       contact_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    # Each blueprint brings Flask's default context processor (request, session, g) again, to be
-    # run a second time on every render in it; the app's own run is enough.
-    for name, processors in app.template_context_processors.items():
-        if name is not None:
-            processors[:] = [processor for processor in processors
-                             if processor not in app.template_context_processors[None]]
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -8,7 +8,9 @@ Checked with the `ast` module (no app code runs):
    `g._login_user` on something imported from one (PRIVATE_BUT_DOCUMENTED aside).
 2. No class that subclasses a third-party class unless the base is a documented extension point
    (DOCUMENTED_BASES), and even then no override of an underscore-named method.
-3. No assignment to an attribute of a third-party module or class (monkeypatching).
+3. No assignment to an attribute of a third-party module or class (monkeypatching), and no use
+   of the registries Flask documents as internal ("should not be modified directly"):
+   register hooks, processors and handlers with their decorators.
 """
 from __future__ import annotations
 
@@ -44,6 +46,15 @@ PRIVATE_BUT_DOCUMENTED = {
     # werkzeug.local.LocalProxy: documented; Flask's docs use it to pass the real app to a
     # thread or signal (app/accounts/routes.py sends mail after the response closes).
     "_get_current_object",
+}
+
+
+# Flask's Scaffold attributes documented "This data structure is internal. It should not be
+# modified directly and its format may change at any time."
+FLASK_INTERNAL_REGISTRIES = {
+    "view_functions", "error_handler_spec", "before_request_funcs", "after_request_funcs",
+    "teardown_request_funcs", "template_context_processors", "url_value_preprocessors",
+    "url_default_functions", "teardown_appcontext_funcs", "shell_context_processors",
 }
 
 
@@ -154,7 +165,9 @@ def check_source(source: str, path: str = "<source>") -> list[str]:
                 for item in node.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_private(item.name):
                         findings.add(item, f"class {node.name} overrides {item.name} of {third_party_bases[0]}")
-        # 3. Monkeypatching: assigning to a third-party module's or class's attribute.
+        # 3. Flask's internal registries, and monkeypatching.
+        if isinstance(node, ast.Attribute) and node.attr in FLASK_INTERNAL_REGISTRIES:
+            findings.add(node, f"uses Flask's internal {node.attr}: register through its decorator")
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -190,6 +203,8 @@ def test_the_app_patches_no_framework():
     "from flask_wtf import FlaskForm\nclass F(FlaskForm):\n    def _private(self):\n        pass",
     "import markupsafe\nmarkupsafe.escape = str",
     "from jinja2 import Environment\nEnvironment.code_generator_class = object",
+    "def f(app):\n    app.before_request_funcs[None].remove(g)",
+    "def f(app):\n    app.template_context_processors[None].pop()",
 ])
 def test_the_check_finds_a_patch(source):
     assert check_source(source) != []
