@@ -3,30 +3,28 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, request
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import MapAdapter
 
 from app.caching import cache_fingerprinted
-from app.http import ShopRequest, ShopResponse
-from app.sessions import CookieSessionInterface
-from app.templating import ShopEnvironment
 from config import Config, config_from_environment
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
     config = config or config_from_environment()
-    app = Shop(__name__, template_folder="../templates", static_folder="../static")
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config)
     config.init_app(app)
     pin_public_address(app)
-    app.session_interface = CookieSessionInterface()
+    if app.config["SHOP_URL"]:
+        app.wsgi_app = PublicScheme(app.wsgi_app, app.config["PREFERRED_URL_SCHEME"])  # type: ignore[method-assign]
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_input_boundary(app)
     register_blueprints(app)
+    register_static_caching(app)
     register_template_helpers(app)
     register_error_handlers(app)
     register_security_headers(app)
@@ -36,58 +34,27 @@ def create_app(config: type[Config] | None = None) -> Flask:
     return app
 
 
-class Shop(Flask):
-    """Flask, with external URLs in the scheme of SHOP_URL when it is set.
+class PublicScheme:
+    """WSGI middleware: with SHOP_URL set, requests are taken to have come in its scheme, so
+    external URLs (reset links, Stripe's return pages) are https even behind a TLS-terminating
+    proxy that does not say so (TRUSTED_PROXY_COUNT unset)."""
 
-    Flask takes the scheme from the request, and behind a TLS-terminating proxy that does not
-    say so (TRUSTED_PROXY_COUNT unset) reset links and Stripe's return pages came out as http."""
+    def __init__(self, wsgi_app, scheme: str) -> None:
+        self.wsgi_app, self.scheme = wsgi_app, scheme
 
-    jinja_environment = ShopEnvironment
-    request_class = ShopRequest
-    response_class = ShopResponse
-
-    def url_for(self, endpoint: str, *, _scheme: str | None = None, _external: bool | None = None, **values):
-        if _external and _scheme is None and self.config["SHOP_URL"]:
-            _scheme = self.config["PREFERRED_URL_SCHEME"]
-        return super().url_for(endpoint, _scheme=_scheme, _external=_external, **values)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._sync_functions: dict = {}
-        self._app_url_adapters: dict[tuple, MapAdapter | None] = {}
-
-    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """Flask's. Every request also pushes an app context, whose adapter (for url_for outside
-        a request) Flask binds anew each time, though it depends only on three settings and
-        nothing the request does uses it: each is made once (a MapAdapter keeps no state)."""
-        if request is not None:
-            return super().create_url_adapter(request)
-        config = self.config
-        settings = (config["SERVER_NAME"], config["APPLICATION_ROOT"], config["PREFERRED_URL_SCHEME"])
-        try:
-            return self._app_url_adapters[settings]
-        except KeyError:
-            adapter = self._app_url_adapters[settings] = super().create_url_adapter(None)
-            return adapter
-
-    def send_static_file(self, filename: str):
-        return cache_fingerprinted(self, super().send_static_file(filename), filename, request.args.get("v"))
-
-    def ensure_sync(self, func):
-        """Flask asks whether each hook and view is a coroutine function every time it runs one,
-        a dozen times a request; the answer never changes, so it is remembered."""
-        try:
-            return self._sync_functions[func]
-        except KeyError:
-            if len(self._sync_functions) >= _MAX_SYNC_FUNCTIONS:  # only hooks and views come here
-                self._sync_functions.clear()
-            wrapped = self._sync_functions[func] = super().ensure_sync(func)
-            return wrapped
-        except TypeError:  # an unhashable callable
-            return super().ensure_sync(func)
+    def __call__(self, environ, start_response):
+        environ["wsgi.url_scheme"] = self.scheme
+        return self.wsgi_app(environ, start_response)
 
 
-_MAX_SYNC_FUNCTIONS = 1024
+def register_static_caching(app: Flask) -> None:
+    """A static file asked for under its current fingerprint (?v=) is cached for a year."""
+
+    @app.after_request
+    def cache_static_file(response):
+        if request.endpoint == "static" and request.view_args:
+            return cache_fingerprinted(app, response, request.view_args["filename"], request.args.get("v"))
+        return response
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -114,7 +81,7 @@ def pin_public_address(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before the first query or migration)
-    from app.accounts.services import load_user
+    from app.accounts.protection import load_signed_in_user
     from app.db import configure_sqlite
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.storefront import reads_bind
@@ -126,7 +93,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(lambda user_id: load_user(db.session, user_id=user_id))
+    login_manager.user_loader(load_signed_in_user)
     limiter.init_app(app)
 
 
@@ -153,24 +120,18 @@ def register_blueprints(app: Flask) -> None:
                       contact_bp, search_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    # Each blueprint brings Flask's default context processor (request, session, g) again, to be
-    # run a second time on every render in it; the app's own run is enough.
-    for name, processors in app.template_context_processors.items():
-        if name is not None:
-            processors[:] = [processor for processor in processors
-                             if processor not in app.template_context_processors[None]]
 
 
 def register_template_helpers(app: Flask) -> None:
     from app.catalog.images import image_urls
     from app.dates import register_date_filters
     from app.money import register_money_filter
-    from app.urls import EndpointUrls, SlugUrls, StaticUrls, external_url, template_url_for
+    from app.urls import EndpointUrls, SlugUrls, StaticUrls, external_url
 
     register_money_filter(app)
     register_date_filters(app)
     app.jinja_env.globals.update(
-        url_for=template_url_for, urls=EndpointUrls(), static_urls=StaticUrls(),
+        urls=EndpointUrls(), static_urls=StaticUrls(),
         product_urls=SlugUrls("catalog.product_detail"), article_urls=SlugUrls("content.article_detail"),
         page_urls=SlugUrls("content.page"), image_urls=image_urls, external_url=external_url,
     )

@@ -80,7 +80,10 @@ def register_error_handlers(app: Flask) -> None:
         # The database may be why we are here, so the page's header must not query it: no cart
         # count, and the visitor shown as signed out rather than loaded again.
         g.cart_item_count = 0
-        g._login_user = login_manager.anonymous_user()
         app.logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
         title, message = MESSAGES[500]
-        return _render_error(500, title, message)
+        # Rendered straight from Jinja's environment: render_template would run Flask-Login's
+        # context processor, which loads the signed-in user from the database.
+        page = current_app.jinja_env.get_template("errors/error.html").render(
+            code=500, title=title, message=message, current_user=login_manager.anonymous_user())
+        return page, 500

@@ -53,12 +53,22 @@ def refuse_bad_input() -> None:
     if query:
         if len(query) > MAX_QUERY_BYTES:
             abort(400, "The address is too long.")
-        if _ESCAPED_CONTROL.search(query):
+        if _ESCAPED_CONTROL.search(query) or not _is_utf8(query):
             abort(400, "The address contains characters it may not.")
     if request.method == "POST" and request.mimetype in _FORM_TYPES:
         for key, value in request.form.items(multi=True):
             if _CONTROL_IN_TEXT.search(key) or _CONTROL_IN_TEXT.search(value):
                 abort(400, "The form contains characters it may not: please retype it.")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """A raw byte that is not UTF-8 (sent by hand: browsers %-escape it) would make werkzeug's
+    request.args raise UnicodeDecodeError, a 500."""
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def refuse_out_of_range(error: DataError):

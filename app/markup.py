@@ -4,8 +4,6 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
-from app.templating import ascii_html
-
 # "commonmark" with raw HTML off: staff write Markdown, and any HTML they paste is shown as text.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
     ["table", "strikethrough"]
@@ -21,10 +19,10 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}
 def render_markdown(source: str) -> str:
     """Markdown to HTML that is safe to mark |safe in a template."""
     html = _markdown.render(source or "")
-    return ascii_html(nh3.clean(
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
-    ))  # ASCII, so that the pages showing it stay cheap to encode (see app/templating.py)
+    )

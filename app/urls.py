@@ -1,11 +1,10 @@
-"""URL building for templates, memoised: every page builds the same few dozen URLs per request.
+"""URLs for templates, kept in dicts: every page builds the same few dozen URLs per request.
 
 Templates write a URL that takes no arguments as `urls['cart.view']`, a static file's as
 `static_urls['css/site.css']`, a product's, article's or information page's by slug as
 `product_urls[card.slug]`, `article_urls[...]` or `page_urls['shipping']`, an image's as
-`image_urls[path]` (app.catalog.images), and any other with `url_for`. A call from a template
-costs Jinja about a microsecond before the memo below is reached, and the layout alone has
-seventeen such URLs; reading a dict costs a tenth of that.
+`image_urls[path]` (app.catalog.images), and any other with Flask's own `url_for`. Each dict
+calls url_for the first time a key is asked for.
 """
 from __future__ import annotations
 
@@ -16,26 +15,7 @@ from werkzeug.routing import BuildError
 
 from app.caching import static_fingerprint
 
-_MAX_REMEMBERED = 8192
 _MAX_REMEMBERED_PER_DICT = 4096  # a renamed product or replaced image leaves its old key behind
-_remembered: dict[tuple, str] = {}
-
-
-def template_url_for(endpoint: str, **values) -> str:
-    """url_for for templates. A relative URL depends only on its arguments and where the app is
-    mounted, which is fixed for a process, so it is remembered (see _can_remember)."""
-    key = (endpoint, *sorted(values.items())) if len(values) > 1 else (endpoint, *values.items())
-    try:
-        return _remembered[key]
-    except KeyError:
-        url = url_for(endpoint, **values)
-        if _can_remember(endpoint, values):
-            if len(_remembered) >= _MAX_REMEMBERED:  # staff pages' query strings fill it over time
-                _remembered.clear()
-            _remembered[key] = url
-        return url
-    except TypeError:  # an argument that cannot be a key
-        return url_for(endpoint, **values)
 
 
 def _can_remember(endpoint: str, values: dict) -> bool:

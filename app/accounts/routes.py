@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.accounts import bp, services
 from app.accounts.forms import NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
 from app.accounts.models import User
+from app.accounts.protection import bind_session_to_browser
 from app.cart.cookie import forget_cart_token, read_cart_token, remember_cart_token
 from app.cart.services import claim_cart
 from app.extensions import db, limiter
@@ -44,6 +45,7 @@ def _start_session(user, *, remember: bool):
     db.session.commit()
     session.clear()
     login_user(user, remember=remember)
+    bind_session_to_browser()
     response = redirect(_safe_next(url_for("admin.dashboard" if user.is_staff else "accounts.orders")), code=303)
     if cart is not None:
         remember_cart_token(response, cart.token)

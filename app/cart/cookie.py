@@ -6,11 +6,10 @@ import secrets
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.signing import untimed_serializer
 
 
 def _serializer() -> URLSafeSerializer:
-    return untimed_serializer(current_app.config["SECRET_KEY"], "cart-token")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cart-token")
 
 
 def new_cart_token() -> str:
@@ -19,8 +18,7 @@ def new_cart_token() -> str:
 
 def read_cart_token() -> str | None:
     """The token from this request's cart cookie, or None if absent or tampered with."""
-    request_globals = g._get_current_object()  # each use of the proxy would look it up again
-    if "cart_token" not in request_globals:
+    if "cart_token" not in g:
         raw = request.cookies.get(current_app.config["CART_COOKIE_NAME"])
         token = None
         if raw:
@@ -28,8 +26,8 @@ def read_cart_token() -> str | None:
                 token = _serializer().loads(raw)
             except BadSignature:
                 token = None
-        request_globals.cart_token = token if isinstance(token, str) else None
-    return request_globals.cart_token
+        g.cart_token = token if isinstance(token, str) else None
+    return g.cart_token
 
 
 def signed_cart_token(token: str) -> str:

@@ -16,10 +16,9 @@ from app.storefront import reader
 def cart_item_count() -> int:
     """The header's item count, queried only on pages that render it and only if a cart exists;
     on a read-only page, on that page's connection, so it does not take a second one."""
-    request_globals = g._get_current_object()
-    if "cart_item_count" not in request_globals:
-        request_globals.cart_item_count = services.item_count(reader(), token=read_cart_token())
-    return request_globals.cart_item_count
+    if "cart_item_count" not in g:
+        g.cart_item_count = services.item_count(reader(), token=read_cart_token())
+    return g.cart_item_count
 
 
 def _back_to_shopping(variant_id: int | None = None):

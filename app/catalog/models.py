@@ -23,7 +23,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
-from app.templating import ascii_html
 
 
 def parse_ingredients(ingredients: str) -> tuple[list[tuple[str, list[str]]], list[str]]:
@@ -56,7 +55,7 @@ def render_ingredients(ingredients: str) -> str:
             html.append(f'<p class="ingredient-label">{escape(label)}</p>')
         html.append('<ul class="ingredient-list">' + "".join(f"<li>{escape(name)}</li>" for name in names) + "</ul>")
     html.extend(f'<p class="small">{escape(note)}</p>' for note in notes)
-    return ascii_html("\n".join(html))
+    return "\n".join(html)
 
 
 class Product(TimestampMixin, Base):

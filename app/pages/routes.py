@@ -5,7 +5,7 @@ from app.catalog import bp
 from app.pages.product import ProductNotFound, choose_variant, get_product_page, moved_product_slug
 from app.pages.structured_data import product_json_ld, script_json
 from app.storefront import read_only, reader
-from app.urls import external_url, template_url_for, with_this_query
+from app.urls import external_url, with_this_query
 
 
 @bp.get("/products/<slug>")
@@ -16,7 +16,7 @@ def product_detail(slug: str):
     except ProductNotFound:
         return _moved_or_not_found(slug)
     variant = choose_variant(product, sku=request.args.get("variant"))
-    page_url = external_url(template_url_for("catalog.product_detail", slug=product.slug))
+    page_url = external_url(url_for("catalog.product_detail", slug=product.slug))
     return render_template(
         "catalog/detail.html",
         product=product,

@@ -1,7 +1,6 @@
 """schema.org Product JSON-LD for a product page, so search engines can show price and stock."""
 from __future__ import annotations
 
-import codecs
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
@@ -55,27 +54,8 @@ def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
 
 def script_json(data: dict) -> Markup:
     """data as JSON to put inside a <script> element, escaped as Jinja's tojson filter escapes it
-    so that it cannot close the element, and in ASCII (see app/templating.py). orjson, as the
-    standard library's encoder took a twelfth of a product page's time for its few offers."""
-    # In bytes, where each search is a memchr: on the decoded str the four replaces cost
-    # 53,000 instructions.
+    so that it cannot close the element. orjson, as the standard library's encoder took a
+    twelfth of a product page's time for its few offers."""
     escaped = (orjson.dumps(data).replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
                .replace(b"&", b"\\u0026").replace(b"'", b"\\u0027"))
-    if escaped.isascii():
-        return Markup(escaped.decode("ascii"))
-    return Markup(escaped.decode().encode("ascii", _JSON_ESCAPES).decode("ascii"))
-
-
-def _json_escapes(error: UnicodeError) -> tuple[str, int]:
-    """An encoding error handler: the characters ASCII lacks as JSON \\u escapes (UTF-16 code
-    units, so a pair for each character beyond the BMP)."""
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    units = error.object[error.start:error.end].encode("utf-16-be")
-    return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)), error.end
-
-
-# A handler the encoder calls once for each run of such characters: a regular expression
-# searching the bytes for them cost more than the rest of the page's JSON-LD.
-_JSON_ESCAPES = "shop-json-ascii"
-codecs.register_error(_JSON_ESCAPES, _json_escapes)
+    return Markup(escaped.decode())

@@ -13,8 +13,6 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from app.templating import ascii_html
-
 WORD = re.compile(r"\w+")
 SNIPPET_WORDS = 32
 
@@ -46,7 +44,7 @@ def highlight(text: str, terms: list[str]) -> Markup:
             parts.append(Markup("<mark>%s</mark>") % found.group())
             end = found.end()
     parts.append(escape(text[end:]))
-    return Markup(ascii_html(Markup("").join(parts)))  # pages are sent as ASCII (app/templating.py)
+    return Markup("").join(parts)
 
 
 def snippet(summary: str, body: str, terms: list[str]) -> Markup:

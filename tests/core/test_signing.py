@@ -1,6 +1,5 @@
-"""Signed cookies and CSRF tokens (app/signing.py) are the ones Flask, Flask-WTF and
-itsdangerous make: cookies and forms already in browsers keep working, and the app's own values read with
-the stock serializers."""
+"""Signed cookies and CSRF tokens are the ones Flask, Flask-WTF and itsdangerous make: cookies
+and forms already in browsers keep working, and a forged token is refused."""
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
@@ -57,7 +56,6 @@ def test_a_long_session_still_round_trips(app, client, session):
 
 
 def test_a_permanent_session_keeps_its_lifetime(client):
-    """app/sessions.py writes only a plain session's cookie itself; Flask writes this one."""
     with client.session_transaction() as stored:
         stored["note"] = "kept"
         stored.permanent = True

@@ -57,6 +57,15 @@ def test_an_outsized_query_string_is_a_400(client):
     assert client.get("/products?q=" + "x" * 5000).status_code == 400
 
 
+def test_a_raw_byte_that_is_not_utf8_in_the_query_is_a_400_not_a_500(client):
+    """Browsers %-escape such a byte (and an escaped one reads as written); only a hand-made
+    request sends it raw, which werkzeug's request.args cannot decode."""
+    response = client.get("/products/magnesium-body-cream",
+                          environ_overrides={"QUERY_STRING": "variant=TMC-CRM-4-LAV&x=\xff"})
+    assert response.status_code == 400
+    assert client.get("/products/magnesium-body-cream?variant=TMC-CRM-4-LAV&x=%FF").status_code == 200
+
+
 def test_a_huge_id_in_a_public_address_is_a_404(client, csrf_token):
     response = client.post(f"/cart/lines/{2**63}", data={"csrf_token": csrf_token(), "quantity": "1"})
     assert response.status_code == 404
