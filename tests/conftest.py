@@ -28,7 +28,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from app import create_app
-from app.cart.models import CartLine
+from app.cart.cookie import new_cart_token, signed_cart_token
+from app.cart.models import Cart, CartLine
 from app.catalog.models import Variant
 from app.demo import load_demo_data
 from app.extensions import db
@@ -313,8 +314,12 @@ def shopper(client, session):
 
 
 def session_id_from(response) -> str:
-    match = re.search(r"/pay/(cs_test_\w+)", response.headers["Location"])
-    assert match, response.headers.get("Location")
+    return session_id_from_location(response.headers["Location"])
+
+
+def session_id_from_location(location: str) -> str:
+    match = re.search(r"/pay/(cs_test_\w+)", location)
+    assert match, location
     return match.group(1)
 
 
@@ -470,3 +475,41 @@ def run_at_once(count: int, work):
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(task, range(count)))
+
+
+def committed_cart(app: Flask, *, sku: str, quantity: int = 1) -> str:
+    """A cart of one line, committed in a committed_app's database: its signed cookie."""
+    with app.app_context():
+        variant = db.session.scalars(select(Variant).where(Variant.sku == sku)).one()
+        cart = Cart(token=new_cart_token(),
+                    lines=[CartLine(variant=variant, quantity=quantity, seen_price_minor=variant.price_minor)])
+        db.session.add(cart)
+        db.session.commit()
+        return signed_cart_token(cart.token)
+
+
+def committed_checkout(app: Flask, *, sku: str = "TMC-CRM-4-UNS", quantity: int = 1) -> tuple[FlaskClient, str]:
+    """Such a cart checked out through POST /checkout: the shopper's browser and the Stripe session id."""
+    client = app.test_client()
+    client.set_cookie("cart", committed_cart(app, sku=sku, quantity=quantity))
+    location = client.post("/checkout", data={"shipping": "standard", "email": "pat@example.com"}).headers["Location"]
+    return client, session_id_from_location(location)
+
+
+def send_signed(client: FlaskClient, event: dict):
+    """POST an event to the webhook, signed as Stripe signs it."""
+    payload = event_payload(event)
+    return client.post("/webhooks/stripe", data=payload, content_type="application/json",
+                       headers={"Stripe-Signature": sign_payload(payload, WEBHOOK_SECRET)})
+
+
+def signed_in_staff(app: Flask, count: int, role: str = "fulfilment") -> list[FlaskClient]:
+    """Browsers of a demo staff member, signed in, for a committed_app (CSRF is off there)."""
+    clients = []
+    for _ in range(count):
+        client = app.test_client()
+        answer = client.post("/account/sign-in", data={"email": f"{role}@tidewater.example",
+                                                       "password": DEMO_PASSWORDS[role]})
+        assert answer.status_code == 303
+        clients.append(client)
+    return clients

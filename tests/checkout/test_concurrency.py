@@ -9,8 +9,7 @@ from app.catalog.models import StockMovement, Variant
 from app.extensions import db
 from app.orders.models import Order, OrderEvent, OrderStatus
 from app.payments.models import PaymentEvent
-from tests.conftest import BUYERS, WEBHOOK_SECRET, postgres_only, run_at_once
-from tests.fakes.stripe_server import event_payload, sign_payload
+from tests.conftest import BUYERS, committed_cart, committed_checkout, postgres_only, run_at_once, send_signed
 
 pytestmark = postgres_only
 LAST_UNITS = 5
@@ -52,21 +51,13 @@ def test_fifty_buyers_for_the_last_five_units(committed_app):
 
 def test_twenty_simultaneous_deliveries_of_one_event_have_one_effect(committed_app, stripe_server):
     with committed_app.app_context():
-        variant = db.session.scalars(select(Variant).where(Variant.sku == "TMC-BTR-4-UNS")).one()
-        cart = Cart(token=new_cart_token(), lines=[CartLine(variant=variant, quantity=2, seen_price_minor=variant.price_minor)])
-        db.session.add(cart)
-        db.session.commit()
-        cookie, on_hand = signed_cart_token(cart.token), variant.stock_on_hand
-    client = committed_app.test_client()
-    client.set_cookie("cart", cookie)
-    location = client.post("/checkout", data={"shipping": "standard", "email": "pat@example.com"}).headers["Location"]
-    stripe_server.complete(re.search(r"/pay/(cs_test_\w+)", location).group(1))
-    payload = event_payload(stripe_server.last_event("checkout.session.completed"))
+        on_hand = db.session.scalars(select(Variant.stock_on_hand).where(Variant.sku == "TMC-BTR-4-UNS")).one()
+    _, session_id = committed_checkout(committed_app, sku="TMC-BTR-4-UNS", quantity=2)
+    stripe_server.complete(session_id)
+    event = stripe_server.last_event("checkout.session.completed")
 
     def deliver(_):
-        response = committed_app.test_client().post(
-            "/webhooks/stripe", data=payload, content_type="application/json",
-            headers={"Stripe-Signature": sign_payload(payload, WEBHOOK_SECRET)})
+        response = send_signed(committed_app.test_client(), event)
         return response.status_code, response.get_json()["outcome"]
 
     results = run_at_once(DELIVERIES, deliver)
@@ -86,11 +77,8 @@ def test_twenty_simultaneous_deliveries_of_one_event_have_one_effect(committed_a
 def test_twenty_simultaneous_checkouts_of_one_cart_open_one_payment_page(committed_app, stripe_server):
     """A double click or many tabs: one pending order, one provider session, the stock held once."""
     with committed_app.app_context():
-        variant = db.session.scalars(select(Variant).where(Variant.sku == "TMC-STK-06-PEP")).one()
-        cart = Cart(token=new_cart_token(), lines=[CartLine(variant=variant, quantity=1, seen_price_minor=variant.price_minor)])
-        db.session.add(cart)
-        db.session.commit()
-        cookie, token, reserved = signed_cart_token(cart.token), cart.token, variant.stock_reserved
+        reserved = db.session.scalars(select(Variant.stock_reserved).where(Variant.sku == "TMC-STK-06-PEP")).one()
+    cookie = committed_cart(committed_app, sku="TMC-STK-06-PEP")
 
     def submit(_):
         client = committed_app.test_client()
@@ -103,7 +91,7 @@ def test_twenty_simultaneous_checkouts_of_one_cart_open_one_payment_page(committ
     assert all(status == 303 for status, _ in results), results
     assert len(pages) == 1, results  # everyone who got a page got the same one
     with committed_app.app_context():
-        orders = db.session.scalars(select(Order).where(Order.cart_token == token)).all()
+        orders = db.session.scalars(select(Order).where(Order.email == "double@example.com")).all()
         assert [order.status for order in orders] == [OrderStatus.pending_payment]
         opened = [obj for obj in stripe_server.objects.values() if obj.get("object") == "checkout.session"
                   and obj["metadata"].get("order_number") == orders[0].number]

@@ -1,40 +1,17 @@
 """The money journey's races on PostgreSQL, with real concurrent transactions: the success page's
 check, webhooks, the cart's cancel and staff resolving held money, all at the same moment."""
 import copy
-import re
 from pathlib import Path
 
 from sqlalchemy import select
 
-from app.cart.cookie import new_cart_token, signed_cart_token
-from app.cart.models import Cart, CartLine
 from app.catalog.models import Variant
 from app.extensions import db
 from app.orders.models import Order, OrderStatus
-from tests.conftest import DEMO_PASSWORDS, WEBHOOK_SECRET, postgres_only, run_at_once
-from tests.fakes.stripe_server import event_payload, sign_payload
+from tests.conftest import committed_checkout, postgres_only, run_at_once, send_signed, signed_in_staff
 
 pytestmark = postgres_only
 N = 6
-
-
-def open_order(app, stripe_server, sku="TMC-CRM-4-UNS", qty=1):
-    with app.app_context():
-        variant = db.session.scalars(select(Variant).where(Variant.sku == sku)).one()
-        cart = Cart(token=new_cart_token(), lines=[CartLine(variant=variant, quantity=qty, seen_price_minor=variant.price_minor)])
-        db.session.add(cart)
-        db.session.commit()
-        cookie = signed_cart_token(cart.token)
-    client = app.test_client()
-    client.set_cookie("cart", cookie)
-    location = client.post("/checkout", data={"shipping": "standard", "email": "pat@example.com"}).headers["Location"]
-    return client, re.search(r"/pay/(cs_test_\w+)", location).group(1)
-
-
-def send(client, event):
-    payload = event_payload(event)
-    return client.post("/webhooks/stripe", data=payload, content_type="application/json",
-                       headers={"Stripe-Signature": sign_payload(payload, WEBHOOK_SECRET)})
 
 
 def stock_of(sku):
@@ -45,7 +22,7 @@ def stock_of(sku):
 def test_the_success_page_check_racing_webhooks_pays_once_and_mails_once(committed_app, stripe_server):
     with committed_app.app_context():
         before = stock_of("TMC-CRM-4-UNS")
-    shopper, sid = open_order(committed_app, stripe_server)
+    shopper, sid = committed_checkout(committed_app)
     stripe_server.complete(sid)
     event = stripe_server.last_event("checkout.session.completed")
     clients = [committed_app.test_client() for _ in range(2 * N)]
@@ -55,7 +32,7 @@ def test_the_success_page_check_racing_webhooks_pays_once_and_mails_once(committ
             return clients[i].post(f"/checkout/success?session_id={sid}").status_code
         e = copy.deepcopy(event)
         e["id"] = f"{e['id']}_{i}"  # distinct deliveries of the same fact
-        return send(clients[i], e).status_code
+        return send_signed(clients[i], e).status_code
 
     assert set(run_at_once(2 * N, work)) <= {200, 303}
     with committed_app.app_context():
@@ -66,31 +43,21 @@ def test_the_success_page_check_racing_webhooks_pays_once_and_mails_once(committ
     assert len(mails) == 1, len(mails)
 
 
-def staff_clients(app, n):
-    out = []
-    for _ in range(n):
-        c = app.test_client()
-        assert c.post("/account/sign-in", data={"email": "fulfilment@tidewater.example",
-                                                "password": DEMO_PASSWORDS["fulfilment"]}).status_code == 303
-        out.append(c)
-    return out
-
-
 def test_staff_accepting_and_refunding_held_money_at_once_keep_books_and_stock_right(committed_app, stripe_server):
     with committed_app.app_context():
         before = stock_of("TMC-CRM-4-UNS")
-    shopper, sid = open_order(committed_app, stripe_server)
+    shopper, sid = committed_checkout(committed_app)
     stripe_server.complete(sid)
     completed = stripe_server.last_event("checkout.session.completed")
     obj = copy.deepcopy(completed["data"]["object"])
     obj.update(status="expired", payment_status="unpaid", payment_intent=None)
-    send(shopper, stripe_server.make_event("checkout.session.expired", obj))
-    send(shopper, completed)
+    send_signed(shopper, stripe_server.make_event("checkout.session.expired", obj))
+    send_signed(shopper, completed)
     with committed_app.app_context():
         order = db.session.scalars(select(Order).order_by(Order.id.desc())).first()
         assert order.status is OrderStatus.payment_review
         number, intent = order.number, order.payment_intent_id
-    staff = staff_clients(committed_app, N)
+    staff = signed_in_staff(committed_app, N)
 
     def work(i):
         r = staff[i].post(f"/admin/orders/{number}/held-payment", data={"decision": "accept" if i % 2 else "refund"})
@@ -110,7 +77,7 @@ def test_staff_accepting_and_refunding_held_money_at_once_keep_books_and_stock_r
 def test_cancelling_from_the_cart_racing_the_payment_leaves_it_paid_once(committed_app, stripe_server):
     with committed_app.app_context():
         before = stock_of("TMC-CRM-4-UNS")
-    shopper, sid = open_order(committed_app, stripe_server)
+    shopper, sid = committed_checkout(committed_app)
     stripe_server.complete(sid)
     event = stripe_server.last_event("checkout.session.completed")
     cookie = shopper.get_cookie("cart").value
@@ -123,7 +90,7 @@ def test_cancelling_from_the_cart_racing_the_payment_leaves_it_paid_once(committ
         if i % 3 == 1:
             e = copy.deepcopy(event)
             e["id"] += f"_{i}"
-            return send(c, e).status_code
+            return send_signed(c, e).status_code
         return c.post(f"/checkout/success?session_id={sid}").status_code
 
     assert set(run_at_once(N, work)) <= {200, 303}
