@@ -68,6 +68,9 @@ class Config:
     # Shipping countries, rates and delivery estimates: app/orders/shipping.py.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Stated, not left to the default: the limiter is one object for every app in the process, and
+    # an app created with limits off (the browser tests' server) must not leave them off for the next.
+    RATELIMIT_ENABLED = True
     # How many proxies (load balancer, nginx) sit in front: their X-Forwarded-* headers are
     # trusted for the client's address and scheme. Without it, rate limits would be per proxy.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
