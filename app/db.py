@@ -5,7 +5,9 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import orjson
-from sqlalchemy import Connection, DateTime, Engine, Executable, MetaData, Row, Select, String, Text, event, select
+from sqlalchemy import (
+    Connection, DateTime, Engine, Executable, MetaData, Row, Select, String, Text, event, select, update,
+)
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
@@ -53,6 +55,14 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def hold_row(session: Session, model: type, row_id: int) -> None:
+    """Take the row's write lock until the transaction ends, so callers on one row run one at a time.
+    An UPDATE locks on PostgreSQL (the row) and SQLite (the database) alike; FOR UPDATE does nothing
+    on SQLite."""
+    session.execute(update(model).where(model.id == row_id).values(updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
 
 
 # What storefront reads take: a session, or a read-only view's own connection (app/storefront.py).

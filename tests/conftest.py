@@ -513,3 +513,15 @@ def signed_in_staff(app: Flask, count: int, role: str = "fulfilment") -> list[Fl
         assert answer.status_code == 303
         clients.append(client)
     return clients
+
+
+def check_out_at_once(app: Flask, cookies: list[str]) -> list[tuple[int, str]]:
+    """Each browser (its cart cookie) posts /checkout at the same moment: its status and Location."""
+
+    def check_out(index: int) -> tuple[int, str]:
+        client = app.test_client()
+        client.set_cookie("cart", cookies[index])
+        response = client.post("/checkout", data={"shipping": "standard", "email": f"buyer{index}@example.com"})
+        return response.status_code, response.headers.get("Location", "")
+
+    return run_at_once(len(cookies), check_out)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, Variant
-from app.db import Reader, utcnow
+from app.db import Reader
 
 MAX_QUANTITY_PER_LINE = 10
 
@@ -209,13 +209,6 @@ def fit_cart_to_stock(session: Session, *, cart: Cart) -> list[str]:
             line.seen_price_minor = variant.price_minor
     session.flush()
     return changes
-
-
-def lock_cart(session: Session, *, cart_id: int) -> None:
-    """Hold the cart's row until the transaction ends (PostgreSQL's row lock, SQLite's write lock),
-    so checkouts of one cart run one at a time."""
-    session.execute(update(Cart).where(Cart.id == cart_id).values(updated_at=utcnow())
-                    .execution_options(synchronize_session=False))
 
 
 def remove_ordered_items(session: Session, *, token: str, quantities: dict[int, int]) -> None:

@@ -7,9 +7,9 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.cart.models import Cart
-from app.cart.services import fit_cart_to_stock, line_problem, lock_cart, remove_ordered_items
+from app.cart.services import fit_cart_to_stock, line_problem, remove_ordered_items
 from app.catalog.services import OutOfStock
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.orders import payment_journey as journey
 from app.orders import shipping
 from app.orders.gateway import Gateway
@@ -77,7 +77,7 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
     """
     if cart is None or not cart.lines:
         raise CheckoutError("Your cart is empty.")
-    lock_cart(session, cart_id=cart.id)
+    hold_row(session, Cart, cart.id)
     cart = ready_cart(session, cart=cart)
     subtotal = sum(line.total_minor for line in cart.lines)
     shipping = next((choice for choice in shipping_choices(subtotal) if choice.code == shipping_code), None)

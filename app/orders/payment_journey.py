@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.services import (OutOfStock, lock_stock_rows, release_stock, reserve_stock, restock_sold,
                                   sell_reserved_stock)
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.money import format_money
 from app.orders.gateway import CheckoutFacts, Gateway, Payment, PaymentServiceUnavailable
 from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderStatus
@@ -107,8 +107,7 @@ def settle(session: Session, *, order_id: int, payment: Payment, actor: str) -> 
             record_event(session, order_id=order_id, kind="paid", actor=actor,
                          message=f"Payment of {format_money(payment.amount_minor, payment.currency.upper())} received.",
                          data={"payment_intent": payment.payment_intent_id})
-            tell_shopper(session, order_id=order_id, subject="Your order {number} is confirmed",
-                         template="order_confirmation")
+            _tell_confirmed(session, order_id=order_id)
             payment_recorded.send(session, order_id=order_id)
             session.flush()
             return "order paid"
@@ -124,10 +123,15 @@ def settle(session: Session, *, order_id: int, payment: Payment, actor: str) -> 
     return "no change: payment already recorded"
 
 
+def _customer_values(order: Order, payment: Payment) -> dict:
+    """Who paid and where it goes, as the provider collected them (the order's own if it did not)."""
+    return {"payment_intent_id": payment.payment_intent_id, "email": payment.email or order.email,
+            "shipping_address": payment.shipping_address or order.shipping_address}
+
+
 def _payment_values(order: Order, payment: Payment) -> dict:
     return {"amount_paid_minor": payment.amount_minor, "discount_minor": payment.discount_minor,
-            "payment_intent_id": payment.payment_intent_id, "email": payment.email or order.email,
-            "shipping_address": payment.shipping_address or order.shipping_address}
+            **_customer_values(order, payment)}
 
 
 def _hold(session: Session, order: Order, payment: Payment, *, actor: str, reason: str) -> str:
@@ -147,9 +151,7 @@ def mark_processing(session: Session, *, order_id: int, payment: Payment, actor:
     """The shopper finished checkout with a delayed method (a bank debit): the money is on its way."""
     order = get_order(session, order_id=order_id)
     if not change_status(session, order_id=order_id, source=OrderStatus.pending_payment,
-                         target=OrderStatus.payment_processing, payment_intent_id=payment.payment_intent_id,
-                         email=payment.email or order.email,
-                         shipping_address=payment.shipping_address or order.shipping_address):
+                         target=OrderStatus.payment_processing, **_customer_values(order, payment)):
         return "no change"
     record_event(session, order_id=order_id, kind="payment_processing", actor=actor,
                  message="Checkout finished; the payment is still processing.")
@@ -164,8 +166,7 @@ def payment_failed(session: Session, *, order_id: int, actor: str) -> str:
     if not cancel_unpaid(session, order_id=order_id, actor=actor, reason="The delayed payment failed.",
                          source=AWAITING_MONEY):
         return "no change"
-    tell_shopper(session, order_id=order_id, subject="Your order {number} has been cancelled",
-                 template="order_cancelled")
+    _tell_cancelled(session, order_id=order_id)
     return "order cancelled: payment failed"
 
 
@@ -201,8 +202,7 @@ def abandon(session: Session, *, gateway: Gateway, order_id: int, reason: str, a
 def lock_order(session: Session, *, order_id: int) -> Order:
     """The order, re-read under a write lock held until the caller commits: refunds of one order run
     one at a time (a row lock on PostgreSQL, the write lock on SQLite), each seeing the last one's total."""
-    session.execute(update(Order).where(Order.id == order_id).values(updated_at=utcnow())
-                    .execution_options(synchronize_session=False))
+    hold_row(session, Order, order_id)
     forget_loaded(session, order_id)
     return get_order(session, order_id=order_id)
 
@@ -305,7 +305,7 @@ def _closed_before_shipping(session: Session, order: Order, *, actor: str, stock
     elif not held_money:
         _each_line(order, restock_sold, session, note=note)
     record_event(session, order_id=order.id, kind="cancelled", actor=actor, message=reason)
-    tell_shopper(session, order_id=order.id, subject="Your order {number} has been cancelled", template="order_cancelled")
+    _tell_cancelled(session, order_id=order.id)
 
 
 def cancel(session: Session, *, gateway: Gateway, order_id: int, actor: str) -> str:
@@ -353,7 +353,7 @@ def accept_held_payment(session: Session, *, order_id: int, actor: str) -> None:
     payment_recorded.send(session, order_id=order_id)  # now it is bought: the cart lets it go
     record_event(session, order_id=order_id, kind="payment_accepted", actor=actor,
                  message=f"Held payment of {format_money(order.amount_paid_minor, order.currency)} accepted.")
-    tell_shopper(session, order_id=order_id, subject="Your order {number} is confirmed", template="order_confirmation")
+    _tell_confirmed(session, order_id=order_id)
     session.flush()
 
 
@@ -378,3 +378,12 @@ def _each_line(order: Order, change, session: Session, **extra) -> None:
 
 def _sell(session: Session, order: Order) -> None:
     _each_line(order, sell_reserved_stock, session)
+
+
+def _tell_confirmed(session: Session, *, order_id: int) -> None:
+    tell_shopper(session, order_id=order_id, subject="Your order {number} is confirmed", template="order_confirmation")
+
+
+def _tell_cancelled(session: Session, *, order_id: int) -> None:
+    tell_shopper(session, order_id=order_id, subject="Your order {number} has been cancelled",
+                 template="order_cancelled")

@@ -9,7 +9,7 @@ from app.cart.models import Cart, CartLine
 from app.catalog.models import StockMovement, Variant
 from app.extensions import db
 from app.orders.models import Order, OrderStatus
-from tests.conftest import BUYERS, postgres_only, run_at_once
+from tests.conftest import BUYERS, check_out_at_once, postgres_only
 
 pytestmark = postgres_only
 LAST_UNITS = 5
@@ -32,13 +32,7 @@ def test_fifty_buyers_of_the_set_and_the_stick_share_the_last_five_sticks(commit
         db.session.commit()
         stick_id, cream_id = stick.id, cream.id
 
-    def buy(index):
-        client = committed_app.test_client()
-        client.set_cookie("cart", cookies[index])
-        response = client.post("/checkout", data={"shipping": "standard", "email": f"buyer{index}@example.com"})
-        return response.status_code, response.headers.get("Location", "")
-
-    results = run_at_once(BUYERS, buy)
+    results = check_out_at_once(committed_app, cookies)
     paid_pages = [location for status, location in results if status == 303 and re.search(r"/pay/cs_test_", location)]
     assert len(paid_pages) == LAST_UNITS, results
 
