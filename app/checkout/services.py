@@ -75,9 +75,8 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
     The cart row stays locked until then, so a double click or a second tab waits here and then
     finds the first one's order (CheckoutInProgress) instead of opening a second payment page.
     """
-    if cart is None or not cart.lines:
-        raise CheckoutError("Your cart is empty.")
-    hold_row(session, Cart, cart.id)
+    if cart is not None:
+        hold_row(session, Cart, cart.id)
     cart = ready_cart(session, cart=cart)
     subtotal = sum(line.total_minor for line in cart.lines)
     shipping = next((choice for choice in shipping_choices(subtotal) if choice.code == shipping_code), None)
