@@ -96,7 +96,8 @@ class Config:
     SHOP_STAFF_EMAIL = os.environ.get("SHOP_STAFF_EMAIL") or MAIL_DEFAULT_SENDER
     SHOP_SAFETY_EMAIL = os.environ.get("SHOP_SAFETY_EMAIL") or SHOP_STAFF_EMAIL
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads bigger than this are refused with a 413
+    # Room for a 10 MB image (app.catalog.images.MAX_BYTES) and the form around it; more is a 413.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     PREFERRED_URL_SCHEME = "http"
 

@@ -18,6 +18,7 @@ ACCESS = {
     "/stock": {"admin", "fulfilment"},
     "/reports": {"admin", "fulfilment"},
     "/products": {"admin"},
+    "/products/<int:product_id>/images": {"admin", "marketing"},
     "/staff": {"admin"},
     "/audit": {"admin"},
 }
