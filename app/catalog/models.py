@@ -215,6 +215,7 @@ class Variant(TimestampMixin, Base):
     ))
 
     product: Mapped[Product] = relationship(back_populates="variants")
+    image: Mapped[ProductImage | None] = relationship()
     # A set's components; empty for a variant sold as it is.
     components: Mapped[list[VariantComponent]] = relationship(
         foreign_keys=[VariantComponent.bundle_variant_id], order_by=VariantComponent.component_variant_id,

@@ -151,6 +151,17 @@ def save_variant(session: Session, *, product_id: int, variant_id: int | None = 
     return variant
 
 
+def variant_with_options(session: Session, *, variant_id: int, size: str, scent: str) -> int:
+    """The id of the active variant of VARIANT_ID's product in SIZE and SCENT, or CatalogError."""
+    sibling = aliased(Variant)
+    found = session.scalar(
+        select(sibling.id).join(Variant, Variant.product_id == sibling.product_id)
+        .where(Variant.id == variant_id, sibling.size == size, sibling.scent == scent, sibling.is_active.is_(True)))
+    if found is None:
+        raise CatalogError(f"That scent is not made in {size}. Choose another scent or size.")
+    return found
+
+
 def check_slug_free(session: Session, *, slug: str, product_id: int | None) -> None:
     """Refuse a slug that another product uses (any product, when creating a new one), or that is
     still an old address of another product: its links and bookmarks lead there, and taking it
