@@ -38,16 +38,19 @@
     var first = null;
     form.querySelectorAll("input[name='scent'][type='radio']").forEach(function (input) {
       var variant = find(size, input.value);
-      var note = input.closest("[data-option]").querySelector("[data-option-note]");
+      var option = input.closest("[data-option]");
       input.disabled = !variant;
-      input.closest("[data-option]").classList.toggle("is-unavailable", !variant);
-      if (variant) {
-        input.removeAttribute("aria-describedby");
-        first = first || input;
-      } else {
-        input.setAttribute("aria-describedby", note.id);
+      option.classList.toggle("is-unavailable", !variant);
+      if (variant && !first) first = input;
+      var text = variant ? (variant.soldOut ? "Sold out" : "") : "Not made in " + size;
+      var note = option.querySelector("[data-option-note]");
+      note.replaceChildren();
+      if (text) {
+        var pause = document.createElement("span");
+        pause.className = "visually-hidden";
+        pause.textContent = ", ";
+        note.append(pause, text);
       }
-      note.textContent = variant ? (variant.soldOut ? "Sold out" : "") : "Not made in " + size;
     });
     var checked = form.querySelector("input[name='scent']:checked");
     if (checked && checked.disabled && first) first.checked = true;
