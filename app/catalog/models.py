@@ -234,6 +234,13 @@ class Variant(TimestampMixin, Base):
     def is_sold_out(self) -> bool:
         return self.stock_available <= 0
 
+    @property
+    def picture(self) -> ProductImage | None:
+        """Its own picture, else the product's first: found among the product's images, which
+        the cart loads with it, so a cart line's thumbnail costs no query."""
+        own = next((image for image in self.product.images if image.id == self.image_id), None)
+        return own or self.product.primary_image
+
 
 class StockReason(enum.Enum):
     received = "received"

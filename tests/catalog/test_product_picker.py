@@ -131,3 +131,15 @@ def test_the_demo_lavender_jars_show_the_lavender_picture(client):
 
     assert "body-cream-lavender.svg" in main_image("TMC-CRM-8-LAV")
     assert "body-cream-unscented.svg" in main_image("TMC-CRM-8-UNS")
+
+
+def test_the_cart_thumbnail_follows_the_chosen_scent(client, session):
+    token = csrf_token_from(client.get("/products/magnesium-body-cream").get_data(as_text=True))
+    for sku in ("TMC-CRM-4-LAV", "TMC-CRM-4-UNS"):
+        client.post("/cart/add", data={"csrf_token": token, "variant_id": variant(session, sku).id, "quantity": "1"})
+    html = client.get("/cart").get_data(as_text=True)
+    rows = re.findall(r'<th scope="row" class="cart-item">.*?</th>', html, re.S)
+    thumbnails = {re.search(r"SKU ([A-Z0-9-]+)", row).group(1): re.search(r'<img src="([^"]+)"', row).group(1)
+                  for row in rows}
+    assert "body-cream-lavender.svg" in thumbnails["TMC-CRM-4-LAV"]
+    assert "body-cream-unscented.svg" in thumbnails["TMC-CRM-4-UNS"]
