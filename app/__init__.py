@@ -123,7 +123,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.catalog.images import image_urls
+    from app.catalog.images import image_urls, srcsets
     from app.dates import register_date_filters
     from app.money import register_money_filter
     from app.urls import EndpointUrls, SlugUrls, StaticUrls, external_url
@@ -134,6 +134,7 @@ def register_template_helpers(app: Flask) -> None:
         urls=EndpointUrls(), static_urls=StaticUrls(),
         product_urls=SlugUrls("catalog.product_detail"), article_urls=SlugUrls("content.article_detail"),
         page_urls=SlugUrls("content.page"), image_urls=image_urls, external_url=external_url,
+        image_srcsets=srcsets,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -33,6 +33,7 @@ def _card_query():
             func.min(Variant.price_minor).label("price_from"), func.max(Variant.price_minor).label("price_to"),
             func.min(Variant.currency).label("currency"),
             image.path.label("image_path"), image.width.label("image_width"), image.height.label("image_height"),
+            image.renditions.label("image_renditions"),
         )
         .join(Variant, and_(Variant.product_id == Product.id, Variant.is_active.is_(True)))
         .outerjoin(image, image.id == first_image_id)
@@ -68,6 +69,7 @@ class ProductCard:
     image_path: str | None
     image_width: int | None
     image_height: int | None
+    image_renditions: str | None
 
 
 def product_cards_from_json(cards: list[dict]) -> list[ProductCard]:

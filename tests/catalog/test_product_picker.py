@@ -143,3 +143,21 @@ def test_the_cart_thumbnail_follows_the_chosen_scent(client, session):
                   for row in rows}
     assert "body-cream-lavender.svg" in thumbnails["TMC-CRM-4-LAV"]
     assert "body-cream-unscented.svg" in thumbnails["TMC-CRM-4-UNS"]
+
+
+def test_product_cards_offer_an_uploads_web_widths(sign_in, client, session):
+    admin = sign_in("admin")
+    product = session.scalars(select(Product).where(Product.slug == "magnesium-travel-stick")).one()
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 900), (200, 220, 210)).save(buffer, "PNG")
+    admin.post(f"/admin/products/{product.id}/images", data={
+        "csrf_token": csrf(admin), "alt": "The stick, cap off", "image": (io.BytesIO(buffer.getvalue()), "s.png")},
+        content_type="multipart/form-data")
+    upload = session.scalars(select(ProductImage).where(ProductImage.alt == "The stick, cap off")).one()
+    upload.position = -1  # first, so the cards show it
+    session.commit()
+    stem = "/media/" + upload.path.removeprefix("uploads/").rsplit(".", 1)[0]
+    for path in ("/products", "/"):
+        html = client.get(path).get_data(as_text=True)
+        assert f'<source type="image/webp" srcset="{stem}-320.webp 320w, {stem}-640.webp 640w, {stem}.webp 900w"' in html
+        assert f'srcset="{stem}-320.png 320w, {stem}-640.png 640w, {stem}.png 900w"' in html
