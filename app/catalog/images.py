@@ -12,6 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from PIL import Image, ImageOps
@@ -34,7 +35,7 @@ FOLDER = "products"
 # Pillow's format name -> the file extension and the format saved. SVG is left out on purpose:
 # it can carry script, and it would be served from our own origin.
 KINDS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
-SAVE_OPTIONS = {
+SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "png": {"format": "PNG"},
     "jpg": {"format": "JPEG", "quality": 82, "progressive": True, "optimize": True},
     "webp": {"format": "WEBP", "quality": 80, "method": 4},
@@ -91,7 +92,7 @@ def decode_upload(data: bytes) -> CleanImage:
 
 def _encode(picture: Image.Image, kind: str, icc_profile: bytes | None) -> bytes:
     buffer = io.BytesIO()
-    options = dict(SAVE_OPTIONS[kind])
+    options = {**SAVE_OPTIONS[kind]}
     if icc_profile:
         options["icc_profile"] = icc_profile
     picture.save(buffer, **options)
