@@ -73,7 +73,12 @@ def run_worker(connection: Redis, *, burst: bool = False) -> None:
 
     # Each job runs in a forked child: it must open connections of its own, not share the parent's.
     engines = list(db.engines.values())
-    os.register_at_fork(after_in_child=lambda: [engine.dispose(close=False) for engine in engines])
+
+    def forget_parent_connections() -> None:
+        for engine in engines:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget_parent_connections)
     Worker([job_queue(connection)], connection=connection).work(with_scheduler=True, burst=burst)
 
 
@@ -136,8 +141,9 @@ def background(func: Callable) -> Callable:
 
     @wraps(func)
     def run(*args, **kwargs):
-        app = current_app if has_app_context() else _worker_app()
-        with app.app_context():
+        if not has_app_context():
+            raise RuntimeError("Jobs run in the shop's app: start workers with `flask worker`, not `rq worker`")
+        with current_app.app_context():
             job = get_current_job()
             if job is not None:
                 job.meta["attempts"] = job.meta.get("attempts", 0) + 1
@@ -148,18 +154,6 @@ def background(func: Callable) -> Callable:
             return func(*args, **kwargs)
 
     return run
-
-
-def _worker_app() -> Flask:
-    """For a worker started with plain `rq worker` instead of `flask worker`: one app per process."""
-    from app import create_app
-
-    if not _WORKER_APP:
-        _WORKER_APP.append(create_app())
-    return _WORKER_APP[0]
-
-
-_WORKER_APP: list[Flask] = []
 
 
 @dataclass(frozen=True)
@@ -182,7 +176,7 @@ def _described(job: Job) -> FailedJob:
     result = job.latest_result()
     error = result.exc_string.strip().splitlines()[-1] if result and result.exc_string else ""
     arguments = ", ".join([*map(repr, job.args), *(f"{key}={value!r}" for key, value in job.kwargs.items())])
-    return FailedJob(id=job.id, function=job.func_name, error=error[:300], failed_at=job.ended_at,
+    return FailedJob(id=job.id, function=job.func_name or "", error=error[:300], failed_at=job.ended_at,
                      arguments=arguments if len(arguments) <= 120 else arguments[:119] + "\u2026",
                      attempts=job.meta.get("attempts", 0))
 
