@@ -1,6 +1,5 @@
 """Email as RQ jobs on a real Redis: sent by a worker, retried with back-off, then listed for admins."""
 import logging
-import socket
 from datetime import timedelta
 
 from flask import g
@@ -13,14 +12,8 @@ from app.db import utcnow
 from app.jobs.queue import job_queue
 from app.mail.models import OutboxMessage
 from app.mail.services import commit_then_send, mail_job_id, queue_email
-from tests.conftest import csrf_token_from, outbox
+from tests.conftest import closed_port, csrf_token_from, outbox
 from tests.jobs.conftest import REDIS_URL, work_off
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def mail_server_down(app) -> None:

@@ -3,30 +3,23 @@ inline mode without Redis."""
 import os
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
-from app.db import utcnow
 from app.extensions import db
 from app.jobs.queue import job_queue
 from app.jobs.schedule import PERIODIC, scheduler
 from app.mail.services import commit_then_send, queue_email
 from app.orders.models import OrderStatus
-from tests.conftest import latest_order, outbox, postgres_only
+from tests.conftest import expired_checkout, outbox, postgres_only
 from tests.jobs.conftest import REDIS_URL, work_off
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_scheduler_queues_each_periodic_job_and_a_worker_runs_them(app, session, redis, shopper):
-    shopper.add("TMC-BTR-4-UNS", 1)
-    shopper.checkout()
-    order = latest_order(session)
-    order.checkout_expires_at = utcnow() - timedelta(minutes=10)
-    session.commit()
-
+    order = expired_checkout(shopper, session)
     due = scheduler(redis).enqueue_jobs()  # what `flask scheduler` does when each is due
     assert sorted(job.name for job in due) == sorted(job.name for job in PERIODIC)
     assert job_queue(redis).count == len(PERIODIC)
