@@ -15,14 +15,14 @@ REDIS_DOWN = "Redis is not answering, so the job queue cannot be read: check RED
 @bp.get("/jobs")
 @role_required()
 def failed_job_list():
-    connection, jobs, problem = redis_connection(), [], ""
+    connection, jobs, total, problem = redis_connection(), [], 0, ""
     if connection is not None:
         try:
-            jobs = failed_jobs(connection)
+            jobs, total = failed_jobs(connection)
         except RedisError:
             problem = REDIS_DOWN
-    return render_template("admin/jobs.html", inline=connection is None, jobs=jobs, problem=problem,
-                           retry_form=RetryJobForm())
+    return render_template("admin/jobs.html", inline=connection is None, jobs=jobs, total=total,
+                           problem=problem, retry_form=RetryJobForm())
 
 
 @bp.post("/jobs/<job_id>/retry")

@@ -59,7 +59,9 @@ def redis_connection() -> Redis | None:
         return None
     clients = current_app.extensions.setdefault("jobs.redis", {})
     if url not in clients:
-        clients[url] = Redis.from_url(url)
+        # A request that commits must not hang on a stalled Redis (RQ's worker makes its own
+        # connection, with a timeout longer than its blocking wait).
+        clients[url] = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
     return clients[url]
 
 
@@ -166,10 +168,11 @@ class FailedJob:
     attempts: int
 
 
-def failed_jobs(connection: Redis, *, limit: int = 100) -> list[FailedJob]:
-    """The failed jobs, most recent first: what ran, with what, what went wrong, when, how often."""
-    ids = FailedJobRegistry(queue=job_queue(connection)).get_job_ids(0, limit - 1, desc=True)
-    return [_described(job) for job in Job.fetch_many(ids, connection=connection) if job is not None]
+def failed_jobs(connection: Redis, *, limit: int = 100) -> tuple[list[FailedJob], int]:
+    """The most recent failed jobs (what ran, with what, what went wrong, when, how often), and how many failed."""
+    registry = FailedJobRegistry(queue=job_queue(connection))
+    ids = registry.get_job_ids(0, limit - 1, desc=True)
+    return [_described(job) for job in Job.fetch_many(ids, connection=connection) if job is not None], registry.count
 
 
 def _described(job: Job) -> FailedJob:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.admin.models import AuditEntry
 from app.db import utcnow
-from app.jobs.queue import job_queue
+from app.jobs.queue import failed_jobs, job_queue
 from app.mail.models import OutboxMessage
 from app.mail.services import commit_then_send, mail_job_id, queue_email
 from tests.conftest import closed_port, csrf_token_from, outbox
@@ -147,3 +147,9 @@ def test_mail_whose_job_was_never_queued_is_found_by_the_sweep(app, session, red
     assert "Queued 0 message(s)" in app.test_cli_runner().invoke(args=["send-mail"]).output  # one job per message
     work_off(redis)
     assert len(outbox(app)) == 1
+
+
+def test_the_failed_list_shows_the_most_recent_and_counts_them_all(app, session, redis):
+    first, second = failed_mail_job(app, session, redis), failed_mail_job(app, session, redis)
+    shown, total = failed_jobs(redis, limit=1)
+    assert [job.id for job in shown] == [second] and first != second and total == 2
