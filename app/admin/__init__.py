@@ -18,4 +18,6 @@ def staff_only():
         abort(403)
 
 
-from app.admin import routes, routes_catalog, routes_images, routes_orders, routes_people  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    routes, routes_catalog, routes_images, routes_jobs, routes_orders, routes_people,
+)
