@@ -6,12 +6,22 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.catalog.models import Product, ProductImage, Variant
+from tests.admin.test_product_images import upload
 from tests.catalog.test_pages import chosen, selected_price
-from tests.conftest import csrf, csrf_token_from, page_after
+from tests.conftest import csrf_token_from, page_after
 
 
 def variant(session, sku: str) -> Variant:
     return session.scalars(select(Variant).where(Variant.sku == sku)).one()
+
+
+def upload_photo(admin, session, slug: str, size: tuple[int, int], kind: str, *, alt: str) -> ProductImage:
+    """Upload a plain picture of SIZE in KIND (PNG or JPEG) to the product, as staff do."""
+    product = session.scalars(select(Product).where(Product.slug == slug)).one()
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 90, 160)).save(buffer, kind)
+    assert "Image added." in page_after(admin, upload(admin, product.id, buffer.getvalue(), f"photo.{kind.lower()}", alt=alt))
+    return session.scalars(select(ProductImage).where(ProductImage.alt == alt)).one()
 
 
 def choose(client, slug: str, **choice):
@@ -76,14 +86,8 @@ def test_larger_jars_show_their_saving_against_the_smallest_per_ounce(client):
 
 
 def test_a_variant_with_its_own_picture_shows_it_and_uploads_are_served_with_srcset(app, sign_in, client, session):
-    admin = sign_in("admin")
-    product = session.scalars(select(Product).where(Product.slug == "magnesium-body-cream")).one()
-    buffer = io.BytesIO()
-    Image.new("RGB", (1600, 1200), (120, 90, 160)).save(buffer, "JPEG")
-    admin.post(f"/admin/products/{product.id}/images", data={
-        "csrf_token": csrf(admin), "alt": "A lavender jar in the sun", "image": (io.BytesIO(buffer.getvalue()), "l.jpg")},
-        content_type="multipart/form-data")
-    photo = session.scalars(select(ProductImage).where(ProductImage.alt == "A lavender jar in the sun")).one()
+    photo = upload_photo(sign_in("admin"), session, "magnesium-body-cream", (1600, 1200), "JPEG",
+                         alt="A lavender jar in the sun")
     variant(session, "TMC-CRM-4-LAV").image_id = photo.id
     photo.is_social = True
     session.commit()
@@ -146,14 +150,8 @@ def test_the_cart_thumbnail_follows_the_chosen_scent(client, session):
 
 
 def test_product_cards_offer_an_uploads_web_widths(sign_in, client, session):
-    admin = sign_in("admin")
-    product = session.scalars(select(Product).where(Product.slug == "magnesium-travel-stick")).one()
-    buffer = io.BytesIO()
-    Image.new("RGB", (900, 900), (200, 220, 210)).save(buffer, "PNG")
-    admin.post(f"/admin/products/{product.id}/images", data={
-        "csrf_token": csrf(admin), "alt": "The stick, cap off", "image": (io.BytesIO(buffer.getvalue()), "s.png")},
-        content_type="multipart/form-data")
-    upload = session.scalars(select(ProductImage).where(ProductImage.alt == "The stick, cap off")).one()
+    upload = upload_photo(sign_in("admin"), session, "magnesium-travel-stick", (900, 900), "PNG",
+                          alt="The stick, cap off")
     upload.position = -1  # first, so the cards show it
     session.commit()
     stem = "/media/" + upload.path.removeprefix("uploads/").rsplit(".", 1)[0]
