@@ -1,6 +1,6 @@
 """Cart forms: they check the shape of input; the cart's rules live in services.py."""
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired
 
 from app.cart.services import MAX_QUANTITY_PER_LINE
@@ -49,3 +49,9 @@ class AddToCartForm(FlaskForm):
                     WholeNumberRange(min=1, max=DATABASE_INT_MAX, message=VARIANT_MESSAGE)],
         invalid_message=VARIANT_MESSAGE,
     )
+
+
+class DiscountCodeForm(FlaskForm):
+    """The cart's code box. Its text is checked by the discount rules, which say what is wrong with it."""
+
+    code = StringField("Discount code")

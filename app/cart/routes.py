@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.cart import bp, services
 from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
-from app.cart.forms import AddToCartForm, LineQuantityForm
+from app.cart.forms import AddToCartForm, DiscountCodeForm, LineQuantityForm
 from app.extensions import db
 from app.forms import flash_form_errors
 from app.storefront import reader
@@ -36,17 +36,51 @@ def _cart():
     return services.get_cart(db.session, token=read_cart_token())
 
 
+def _shopper_email() -> str:
+    return current_user.email if current_user.is_authenticated else ""
+
+
 @bp.get("/cart")
 def view():
     cart = _cart()
-    summary = services.summarise(cart, currency=current_app.config["SHOP_CURRENCY"])
+    currency = current_app.config["SHOP_CURRENCY"]
+    discount = services.cart_discount(db.session, cart=cart, currency=currency, email=_shopper_email())
+    summary = services.summarise(cart, currency=currency, discount=discount)
     g.cart_item_count = summary.item_count  # the header needs no second query
     return render_template(
         "cart/cart.html",
         cart=cart,
         summary=summary,
         line_problem=services.line_problem,
+        code_form=DiscountCodeForm(),
     )
+
+
+@bp.post("/cart/discount")
+def apply_discount():
+    form = DiscountCodeForm()
+    if not form.validate():
+        flash_form_errors(form)
+        return redirect(url_for("cart.view"), code=303)
+    try:
+        found = services.apply_code(db.session, cart=_cart(), text=form.code.data or "",
+                                    currency=current_app.config["SHOP_CURRENCY"], email=_shopper_email())
+    except services.CartError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"{found.describe(current_app.config['SHOP_CURRENCY'])}.", "success")
+    return redirect(url_for("cart.view"), code=303)
+
+
+@bp.post("/cart/discount/remove")
+def remove_discount():
+    if DiscountCodeForm().validate():
+        services.remove_code(db.session, cart=_cart())
+        db.session.commit()
+        flash("Discount code removed.", "success")
+    return redirect(url_for("cart.view"), code=303)
 
 
 @bp.post("/cart/add")
