@@ -36,6 +36,19 @@ def _cart():
     return services.get_cart(db.session, token=read_cart_token())
 
 
+def _change_cart(change, told):
+    """Run one cart change: committed and told(result) on success, the rule's message if refused."""
+    try:
+        result = change()
+    except services.CartError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(told(result), "success")
+    return redirect(url_for("cart.view"), code=303)
+
+
 def _shopper_email() -> str:
     return current_user.email if current_user.is_authenticated else ""
 
@@ -62,16 +75,10 @@ def apply_discount():
     if not form.validate():
         flash_form_errors(form)
         return redirect(url_for("cart.view"), code=303)
-    try:
-        found = services.apply_code(db.session, cart=_cart(), text=form.code.data or "",
-                                    currency=current_app.config["SHOP_CURRENCY"], email=_shopper_email())
-    except services.CartError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"{found.describe(current_app.config['SHOP_CURRENCY'])}.", "success")
-    return redirect(url_for("cart.view"), code=303)
+    currency = current_app.config["SHOP_CURRENCY"]
+    return _change_cart(lambda: services.apply_code(db.session, cart=_cart(), text=form.code.data or "",
+                                                    currency=currency, email=_shopper_email()),
+                        lambda offer: f"{offer.describe(currency)}.")
 
 
 @bp.post("/cart/discount/remove")
@@ -120,26 +127,13 @@ def update(line_id: int):
         return redirect(url_for("cart.view"), code=303)
     if form.quantity.data == 0:
         return remove(line_id)
-    try:
-        line = services.set_quantity(db.session, cart=_cart(), line_id=line_id, quantity=form.quantity.data)
-    except services.CartError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"Updated {line.variant.product.name} to {line.quantity}.", "success")
-    return redirect(url_for("cart.view"), code=303)
+    return _change_cart(
+        lambda: services.set_quantity(db.session, cart=_cart(), line_id=line_id, quantity=form.quantity.data),
+        lambda line: f"Updated {line.variant.product.name} to {line.quantity}.")
 
 
 @bp.post("/cart/lines/<int:line_id>/remove")
 def remove(line_id: int):
-    try:
-        line = services.remove_line(db.session, cart=_cart(), line_id=line_id)
-    except services.CartError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"Removed {line.variant.product.name} ({line.variant.label}).", "success")
-    return redirect(url_for("cart.view"), code=303)
+    return _change_cart(lambda: services.remove_line(db.session, cart=_cart(), line_id=line_id),
+                        lambda line: f"Removed {line.variant.product.name} ({line.variant.label}).")
 
