@@ -175,9 +175,9 @@ class DiscountCodeStaffForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired("Enter the code."), Length(max=CODE_LENGTH)])
     kind = RadioField("Kind", choices=[SelectChoice(kind.value, kind.label) for kind in DiscountKind],
                       validators=[DataRequired("Choose the kind of discount.")])
-    percent_off = IntegerField("Percentage off", validators=[
+    percent_off = IntegerField("Percentage", validators=[
         Optional(), WholeNumberRange(min=1, max=100, message="Percentage off: a whole number from 1 to 100.")])
-    amount_off = StringField("Amount off", validators=[Optional(), Length(max=20)])
+    amount_off = StringField("Amount", validators=[Optional(), Length(max=20)])
     min_subtotal = StringField("Minimum subtotal", validators=[Optional(), Length(max=20)])
     starts_at = DateTimeLocalField("Starts (UTC)", validators=[Optional(), moment_in_range])
     ends_at = DateTimeLocalField("Ends (UTC)", validators=[Optional(), moment_in_range])
