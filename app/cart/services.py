@@ -149,8 +149,13 @@ class CartSummary:
     discount: CartDiscount | None = None
 
     @property
+    def offer(self) -> Offer | None:
+        """What the cart's code takes off, if it applies now."""
+        return self.discount.offer if self.discount else None
+
+    @property
     def goods_discount_minor(self) -> int:
-        return self.discount.offer.goods_minor if self.discount and self.discount.offer else 0
+        return self.offer.goods_minor if self.offer else 0
 
     @property
     def discounted_subtotal_minor(self) -> int:

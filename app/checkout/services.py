@@ -51,7 +51,7 @@ def shipping_choices(summary: CartSummary) -> list[ShippingChoice]:
     """Each method at its price for this cart, with every country's delivery estimate: the address
     (and so the country) is entered later, on the payment page. Standard shipping is free from a
     subtotal (after the code's discount), or with a free-shipping code."""
-    offer = summary.discount.offer if summary.discount else None
+    offer = summary.offer
     choices = []
     for method in shipping.METHODS.values():
         name, amount, discount = method.name, method.amount_minor, 0
@@ -66,7 +66,7 @@ def shipping_choices(summary: CartSummary) -> list[ShippingChoice]:
 
 def free_shipping_gap(summary: CartSummary) -> int:
     """How much more the items must come to for free standard shipping (0 once they do)."""
-    offer = summary.discount.offer if summary.discount else None
+    offer = summary.offer
     if offer is not None and offer.free_shipping:
         return 0
     return max(0, shipping.FREE_STANDARD_FROM_MINOR - summary.discounted_subtotal_minor)
@@ -109,7 +109,7 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
     shipping = next((choice for choice in shipping_choices(summary) if choice.code == shipping_code), None)
     if shipping is None:
         raise CheckoutError("Please choose a shipping option.")
-    offer = summary.discount.offer if summary.discount else None
+    offer = summary.offer
     if offer is not None and offer.per_customer_limit is not None and not email:
         raise EmailNeeded(f"Enter your email address: the code {offer.code} is limited per customer.")
     discount = OrderDiscount(code_id=offer.code_id, code=offer.code, goods_minor=offer.goods_minor) if offer else None
