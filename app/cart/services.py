@@ -279,10 +279,12 @@ def fit_cart_to_stock(session: Session, *, cart: Cart) -> list[str]:
 
 
 def remove_ordered_items(session: Session, *, token: str, quantities: dict[int, int]) -> None:
-    """Take what was just paid for out of the cart it came from, leaving anything added since."""
+    """Take what was just paid for out of the cart it came from, leaving anything added since. Its
+    discount code went with the order."""
     cart = get_cart(session, token=token)
     if cart is None:
         return
+    cart.discount_code = ""
     for line in list(cart.lines):
         ordered = quantities.get(line.variant_id, 0)
         if ordered >= line.quantity:

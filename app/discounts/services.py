@@ -114,7 +114,8 @@ def check_uses(session: Session, *, code: DiscountCode, email: str) -> None:
         raise DiscountError(f"The code {code.code} has been used as many times as it allows.")
     if code.per_customer_limit is not None and email and _uses(session, code.id, email) >= code.per_customer_limit:
         times = "once" if code.per_customer_limit == 1 else f"{code.per_customer_limit} times"
-        raise DiscountError(f"The code {code.code} can be used {times} per customer, and {email} has used it.")
+        raise DiscountError(f"The code {code.code} can be used {times} per customer, and it has been used with "
+                            "this email address.")
 
 
 def hold_use(session: Session, *, code_id: int, order_id: int, email: str) -> None:
