@@ -152,6 +152,8 @@ def test_total_uses_count_open_checkouts_and_come_back_when_one_expires(
     session_id = session_id_from(shopper.checkout())
     order = latest_order(session)
     assert use_states(session, order.id) == [UseState.held]
+    own_cart = shopper.client.get("/cart").get_data(as_text=True)
+    assert "payment in progress" in own_cart and 'id="discount-code"' not in own_cart  # its order holds the code
     other = type(shopper)(app.test_client(), session)
     other.add("TMC-CRM-4-UNS", 1)
     token_page = other.client.get("/cart").get_data(as_text=True)
