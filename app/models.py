@@ -5,6 +5,7 @@ from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, ProductImage, ProductRedirect, StockMovement, StockReason, Variant
 from app.contact.models import ContactReport, ReportKind, ReportStatus
 from app.content.models import Article, Page, article_products
+from app.discounts.models import DiscountCode, DiscountUse, discount_code_products
 from app.mail.models import OutboxMessage
 from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from app.payments.models import PaymentEvent
@@ -19,6 +20,8 @@ __all__ = [
     "User",
     "Cart",
     "CartLine",
+    "DiscountCode",
+    "DiscountUse",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -33,4 +36,5 @@ __all__ = [
     "StockReason",
     "Variant",
     "article_products",
+    "discount_code_products",
 ]

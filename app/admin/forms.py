@@ -3,13 +3,16 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField,
-                     SelectChoice, SelectField, StringField, TextAreaField, ValidationError)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, PasswordField,
+                     RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField,
+                     ValidationError)
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from app.accounts.models import Role
 from app.catalog.models import StockReason
+from app.discounts.models import CODE_LENGTH, DiscountKind
 from app.forms import WholeNumberRange
+from app.inputs import DATABASE_INT_MAX
 from app.orders.models import OrderStatus
 
 CONFIRM = "Tick the box to confirm."
@@ -168,3 +171,32 @@ class CloseReportForm(FlaskForm):
 
 class RetryJobForm(FlaskForm):
     """The "Retry" button of a failed job: its CSRF token is the whole form."""
+
+
+def moment_in_range(form, field) -> None:
+    if field.data is not None and not FIRST_DAY <= field.data.date() <= LAST_DAY:
+        raise ValidationError(f"Enter a date between {FIRST_DAY} and {LAST_DAY}.")
+
+
+def optional_limit(label: str) -> IntegerField:
+    message = f"{label}: a whole number of 1 or more, or empty for no limit."
+    return IntegerField(label, validators=[Optional(), WholeNumberRange(min=1, max=DATABASE_INT_MAX, message=message)])
+
+
+class DiscountCodeStaffForm(FlaskForm):
+    """A discount code's terms. Amounts are typed as money and parsed by the route (app.money)."""
+
+    code = StringField("Code", validators=[DataRequired("Enter the code."), Length(max=CODE_LENGTH)])
+    kind = RadioField("Kind", choices=[SelectChoice(kind.value, kind.label) for kind in DiscountKind],
+                      validators=[DataRequired("Choose the kind of discount.")])
+    percent_off = IntegerField("Percentage", validators=[
+        Optional(), WholeNumberRange(min=1, max=100, message="Percentage off: a whole number from 1 to 100.")])
+    amount_off = StringField("Amount", validators=[Optional(), Length(max=20)])
+    min_subtotal = StringField("Minimum subtotal", validators=[Optional(), Length(max=20)])
+    starts_at = DateTimeLocalField("Starts (UTC)", validators=[Optional(), moment_in_range])
+    ends_at = DateTimeLocalField("Ends (UTC)", validators=[Optional(), moment_in_range])
+    usage_limit = optional_limit("Uses in all")
+    per_customer_limit = optional_limit("Uses per customer (email)")
+    products = SelectMultipleField("Only these products", coerce=int, validate_choice=False)
+    active = BooleanField("Active", default=True)
+    note = StringField("Note for staff", validators=[Optional(), Length(max=255)])

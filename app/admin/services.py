@@ -105,7 +105,7 @@ def order_query(*, status: str = "", date_from: date | None = None, date_to: dat
 
 
 CSV_HEADER = ["number", "created_at", "status", "email", "items", "subtotal", "shipping", "discount",
-              "paid", "refunded", "currency", "shipping_method", "country", "carrier", "tracking_number"]
+              "discount_code", "total", "paid", "refunded", "currency", "shipping_method", "country", "carrier", "tracking_number"]
 
 
 def orders_csv(session: Session, *, date_from: date | None, date_to: date | None) -> Iterator[str]:
@@ -128,8 +128,10 @@ def orders_csv(session: Session, *, date_from: date | None, date_to: date | None
             order.number, order.created_at.isoformat(), order.status.value, order.email,
             "; ".join(f"{line.quantity} x {line.sku}" for line in order.lines),
             *(str(to_major(amount, order.currency)) for amount in (
-                order.subtotal_minor, order.shipping_minor, order.discount_minor,
-                order.amount_paid_minor, order.amount_refunded_minor)),
+                order.subtotal_minor, order.shipping_minor, order.discount_minor)),
+            order.discount_code,
+            *(str(to_major(amount, order.currency)) for amount in (
+                order.total_minor, order.amount_paid_minor, order.amount_refunded_minor)),
             order.currency,
             order.shipping_method, address.get("country", ""), order.carrier, order.tracking_number,
         ])

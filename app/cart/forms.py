@@ -54,3 +54,9 @@ class AddToCartForm(FlaskForm):
     # cart takes the variant they name over variant_id (app.catalog.services.variant_with_options).
     size = StringField(validators=[Optional(), Length(max=40)])
     scent = StringField(validators=[Optional(), Length(max=60)])
+
+
+class DiscountCodeForm(FlaskForm):
+    """The cart's code box. Its text is checked by the discount rules, which say what is wrong with it."""
+
+    code = StringField("Discount code")

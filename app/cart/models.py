@@ -15,6 +15,8 @@ class Cart(TimestampMixin, Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     # A signed-in shopper's cart, found again on their next sign-in from any device.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The discount code entered in the cart's code box (upper-case), checked again at checkout.
+    discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.cart import bp, services
 from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
-from app.cart.forms import AddToCartForm, LineQuantityForm
+from app.cart.forms import AddToCartForm, DiscountCodeForm, LineQuantityForm
 from app.catalog.errors import CatalogError
 from app.catalog.services import variant_with_options
 from app.extensions import db
@@ -38,17 +38,58 @@ def _cart():
     return services.get_cart(db.session, token=read_cart_token())
 
 
+def _change_cart(change, told):
+    """Run one cart change: committed and told(result) on success, the rule's message if refused."""
+    try:
+        result = change()
+    except services.CartError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(told(result), "success")
+    return redirect(url_for("cart.view"), code=303)
+
+
+def _shopper_email() -> str:
+    return current_user.email if current_user.is_authenticated else ""
+
+
 @bp.get("/cart")
 def view():
     cart = _cart()
-    summary = services.summarise(cart, currency=current_app.config["SHOP_CURRENCY"])
+    currency = current_app.config["SHOP_CURRENCY"]
+    discount = services.cart_discount(db.session, cart=cart, currency=currency, email=_shopper_email())
+    summary = services.summarise(cart, currency=currency, discount=discount)
     g.cart_item_count = summary.item_count  # the header needs no second query
     return render_template(
         "cart/cart.html",
         cart=cart,
         summary=summary,
         line_problem=services.line_problem,
+        code_form=DiscountCodeForm(),
     )
+
+
+@bp.post("/cart/discount")
+def apply_discount():
+    form = DiscountCodeForm()
+    if not form.validate():
+        flash_form_errors(form)
+        return redirect(url_for("cart.view"), code=303)
+    currency = current_app.config["SHOP_CURRENCY"]
+    return _change_cart(lambda: services.apply_code(db.session, cart=_cart(), text=form.code.data or "",
+                                                    currency=currency, email=_shopper_email()),
+                        lambda offer: f"{offer.describe(currency)}.")
+
+
+@bp.post("/cart/discount/remove")
+def remove_discount():
+    if DiscountCodeForm().validate():
+        services.remove_code(db.session, cart=_cart())
+        db.session.commit()
+        flash("Discount code removed.", "success")
+    return redirect(url_for("cart.view"), code=303)
 
 
 @bp.post("/cart/add")
@@ -90,26 +131,13 @@ def update(line_id: int):
         return redirect(url_for("cart.view"), code=303)
     if form.quantity.data == 0:
         return remove(line_id)
-    try:
-        line = services.set_quantity(db.session, cart=_cart(), line_id=line_id, quantity=form.quantity.data)
-    except services.CartError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"Updated {line.variant.product.name} to {line.quantity}.", "success")
-    return redirect(url_for("cart.view"), code=303)
+    return _change_cart(
+        lambda: services.set_quantity(db.session, cart=_cart(), line_id=line_id, quantity=form.quantity.data),
+        lambda line: f"Updated {line.variant.product.name} to {line.quantity}.")
 
 
 @bp.post("/cart/lines/<int:line_id>/remove")
 def remove(line_id: int):
-    try:
-        line = services.remove_line(db.session, cart=_cart(), line_id=line_id)
-    except services.CartError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"Removed {line.variant.product.name} ({line.variant.label}).", "success")
-    return redirect(url_for("cart.view"), code=303)
+    return _change_cart(lambda: services.remove_line(db.session, cart=_cart(), line_id=line_id),
+                        lambda line: f"Removed {line.variant.product.name} ({line.variant.label}).")
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, Variant
 from app.db import Reader
+from app.discounts.services import DiscountError, Line, Offer, check_uses, find_code, offer
 
 MAX_QUANTITY_PER_LINE = 10
 
@@ -131,21 +132,87 @@ def remove_line(session: Session, *, cart: Cart | None, line_id: int) -> CartLin
 
 
 @dataclass(frozen=True)
+class CartDiscount:
+    """The code in the cart's code box: what it takes off now, or why it does not apply."""
+
+    code: str
+    offer: Offer | None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class CartSummary:
     subtotal_minor: int
     currency: str
     item_count: int
     has_problems: bool
+    discount: CartDiscount | None = None
+
+    @property
+    def offer(self) -> Offer | None:
+        """What the cart's code takes off, if it applies now."""
+        return self.discount.offer if self.discount else None
+
+    @property
+    def goods_discount_minor(self) -> int:
+        return self.offer.goods_minor if self.offer else 0
+
+    @property
+    def discounted_subtotal_minor(self) -> int:
+        """The items after the code: what free shipping is measured against."""
+        return self.subtotal_minor - self.goods_discount_minor
 
 
-def summarise(cart: Cart | None, *, currency: str) -> CartSummary:
+def summarise(cart: Cart | None, *, currency: str, discount: CartDiscount | None = None) -> CartSummary:
     lines = cart.lines if cart else []
     return CartSummary(
         subtotal_minor=sum(line.total_minor for line in lines),
         currency=currency,
         item_count=sum(line.quantity for line in lines),
         has_problems=any(line_problem(line) for line in lines),
+        discount=discount,
     )
+
+
+def discount_lines(cart: Cart) -> list[Line]:
+    return [Line(product_id=line.variant.product_id, total_minor=line.total_minor) for line in cart.lines]
+
+
+def _offer_for(session: Session, cart: Cart, *, text: str, currency: str, email: str) -> Offer:
+    code = find_code(session, text=text)
+    found = offer(code, lines=discount_lines(cart), currency=currency)
+    check_uses(session, code=code, email=email)
+    return found
+
+
+def cart_discount(session: Session, *, cart: Cart | None, currency: str, email: str = "") -> CartDiscount | None:
+    """The cart's code as it stands now (the cart may have changed since it was entered)."""
+    if cart is None or not cart.discount_code:
+        return None
+    try:
+        return CartDiscount(cart.discount_code, _offer_for(session, cart, text=cart.discount_code,
+                                                           currency=currency, email=email))
+    except DiscountError as error:
+        return CartDiscount(cart.discount_code, None, str(error))
+
+
+def apply_code(session: Session, *, cart: Cart | None, text: str, currency: str, email: str = "") -> Offer:
+    """Put a code in the cart if it applies to it now; CartError says why not."""
+    if cart is None or not cart.lines:
+        raise CartError("Add something to your cart before entering a discount code.")
+    try:
+        found = _offer_for(session, cart, text=text, currency=currency, email=email)
+    except DiscountError as error:
+        raise CartError(str(error)) from None
+    cart.discount_code = found.code
+    session.flush()
+    return found
+
+
+def remove_code(session: Session, *, cart: Cart | None) -> None:
+    if cart is not None and cart.discount_code:
+        cart.discount_code = ""
+        session.flush()
 
 
 def line_problem(line: CartLine) -> str | None:
@@ -212,10 +279,12 @@ def fit_cart_to_stock(session: Session, *, cart: Cart) -> list[str]:
 
 
 def remove_ordered_items(session: Session, *, token: str, quantities: dict[int, int]) -> None:
-    """Take what was just paid for out of the cart it came from, leaving anything added since."""
+    """Take what was just paid for out of the cart it came from, leaving anything added since. Its
+    discount code went with the order."""
     cart = get_cart(session, token=token)
     if cart is None:
         return
+    cart.discount_code = ""
     for line in list(cart.lines):
         ordered = quantities.get(line.variant_id, 0)
         if ordered >= line.quantity:

@@ -4,7 +4,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.cart.cookie import read_cart_token
-from app.cart.services import get_cart, summarise
+from app.cart.services import get_cart
 from app.checkout import bp, services
 from app.checkout.forms import CheckoutForm, PaymentActionForm
 from app.extensions import db
@@ -25,8 +25,14 @@ def _back_to_cart(error: services.CheckoutError):
     return redirect(url_for("cart.view"), code=303)
 
 
-def _checkout_form(subtotal_minor: int) -> tuple[CheckoutForm, list]:
-    choices = services.shipping_choices(subtotal_minor)
+@bp.app_template_global()
+def free_shipping_gap(summary) -> int:
+    """For the cart's "$X more for free shipping": checkout owns the shipping rules the cart can't import."""
+    return services.free_shipping_gap(summary)
+
+
+def _checkout_form(summary) -> tuple[CheckoutForm, list]:
+    choices = services.shipping_choices(summary)
     form = CheckoutForm(shipping=choices[0].code)
     form.shipping.choices = [SelectChoice(choice.code, choice.name) for choice in choices]
     return form, choices
@@ -37,17 +43,21 @@ def review():
     cart = get_cart(db.session, token=read_cart_token())
     try:
         cart = services.ready_cart(db.session, cart=cart)
+        summary = services.price_cart(db.session, cart=cart)
     except services.CheckoutInProgress as busy:
         return _to_open_payment(busy, cart)
     except services.CheckoutError as error:
         return _back_to_cart(error)
-    summary = summarise(cart, currency=current_app.config["SHOP_CURRENCY"])
-    form, choices = _checkout_form(summary.subtotal_minor)
+    form, choices = _checkout_form(summary)
     if current_user.is_authenticated and not form.email.data:
         form.email.data = current_user.email
-    if not form.validate_on_submit():
+
+    def page():
         return render_template("checkout/review.html", cart=cart, summary=summary, form=form, choices=choices,
                                dispatch_days=shipping.DISPATCH_BUSINESS_DAYS)
+
+    if not form.validate_on_submit():
+        return page()
     try:
         order = services.place_order(db.session, cart=cart, shipping_code=form.shipping.data,
                                      email=form.email.data or "",
@@ -55,6 +65,10 @@ def review():
     except services.CheckoutInProgress as busy:
         db.session.rollback()
         return _to_open_payment(busy, cart)
+    except services.EmailNeeded as error:
+        db.session.rollback()
+        form.email.errors = [str(error)]
+        return page(), 422
     except services.CheckoutError as error:
         return _back_to_cart(error)
     db.session.commit()  # the order and its stock hold exist before the provider hears of them

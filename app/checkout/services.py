@@ -7,14 +7,15 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.cart.models import Cart
-from app.cart.services import fit_cart_to_stock, line_problem, remove_ordered_items
+from app.cart.services import CartSummary, cart_discount, fit_cart_to_stock, line_problem, remove_ordered_items, summarise
 from app.catalog.services import OutOfStock
 from app.db import hold_row, utcnow
+from app.discounts.services import DiscountError
 from app.orders import payment_journey as journey
 from app.orders import shipping
 from app.orders.gateway import Gateway
 from app.orders.models import Order, OrderStatus
-from app.orders.services import LineSnapshot, ShippingChoice, create_order, get_order, live_checkout
+from app.orders.services import LineSnapshot, OrderDiscount, ShippingChoice, create_order, get_order, live_checkout
 from app.orders.signals import payment_recorded
 
 
@@ -30,6 +31,10 @@ class CartChanged(CheckoutError):
         self.changes = changes
 
 
+class EmailNeeded(CheckoutError):
+    """The cart's code is limited per customer, so checkout needs the shopper's email."""
+
+
 class CheckoutInProgress(CheckoutError):
     """The cart already has a payment page open: one cart, one live checkout."""
 
@@ -42,17 +47,39 @@ class CheckoutInProgress(CheckoutError):
                 == {line.variant_id: line.quantity for line in cart.lines})
 
 
-def shipping_choices(subtotal_minor: int) -> list[ShippingChoice]:
-    """Each method at its price for this subtotal, with every country's delivery estimate: the
-    address (and so the country) is entered later, on the payment page."""
+def shipping_choices(summary: CartSummary) -> list[ShippingChoice]:
+    """Each method at its price for this cart, with every country's delivery estimate: the address
+    (and so the country) is entered later, on the payment page. Standard shipping is free from a
+    subtotal (after the code's discount), or with a free-shipping code."""
+    offer = summary.offer
     choices = []
     for method in shipping.METHODS.values():
-        name, amount = method.name, method.amount_minor
-        if method.code == "standard" and subtotal_minor >= shipping.FREE_STANDARD_FROM_MINOR:
+        name, amount, discount = method.name, method.amount_minor, 0
+        if method.code == "standard" and summary.discounted_subtotal_minor >= shipping.FREE_STANDARD_FROM_MINOR:
             name, amount = f"Free {shipping.mid_sentence(name)}", 0
-        choices.append(ShippingChoice(code=method.code, name=name, amount_minor=amount,
+        elif method.code == "standard" and offer is not None and offer.free_shipping:
+            discount = amount
+        choices.append(ShippingChoice(code=method.code, name=name, amount_minor=amount, discount_minor=discount,
                                       estimates=method.estimates(), restriction=method.restriction))
     return choices
+
+
+def free_shipping_gap(summary: CartSummary) -> int:
+    """How much more the items must come to for free standard shipping (0 once they do)."""
+    offer = summary.offer
+    if offer is not None and offer.free_shipping:
+        return 0
+    return max(0, shipping.FREE_STANDARD_FROM_MINOR - summary.discounted_subtotal_minor)
+
+
+def price_cart(session: Session, *, cart: Cart, email: str = "") -> CartSummary:
+    """The cart's figures with its code; CheckoutError if the code no longer applies, so nobody
+    checks out expecting a discount they would not get."""
+    currency = current_app.config["SHOP_CURRENCY"]
+    discount = cart_discount(session, cart=cart, currency=currency, email=email)
+    if discount is not None and discount.offer is None:
+        raise CheckoutError(f"{discount.problem} Remove the code to check out without it.")
+    return summarise(cart, currency=currency, discount=discount)
 
 
 def ready_cart(session: Session, *, cart: Cart | None) -> Cart:
@@ -78,10 +105,14 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
     if cart is not None:
         hold_row(session, Cart, cart.id)
     cart = ready_cart(session, cart=cart)
-    subtotal = sum(line.total_minor for line in cart.lines)
-    shipping = next((choice for choice in shipping_choices(subtotal) if choice.code == shipping_code), None)
+    summary = price_cart(session, cart=cart, email=email)
+    shipping = next((choice for choice in shipping_choices(summary) if choice.code == shipping_code), None)
     if shipping is None:
         raise CheckoutError("Please choose a shipping option.")
+    offer = summary.offer
+    if offer is not None and offer.per_customer_limit is not None and not email:
+        raise EmailNeeded(f"Enter your email address: the code {offer.code} is limited per customer.")
+    discount = OrderDiscount(code_id=offer.code_id, code=offer.code, goods_minor=offer.goods_minor) if offer else None
     lines = [
         LineSnapshot(
             variant_id=line.variant_id,
@@ -98,7 +129,9 @@ def place_order(session: Session, *, cart: Cart | None, shipping_code: str, emai
             expires_at = utcnow() + timedelta(minutes=current_app.config["CHECKOUT_EXPIRY_MINUTES"])
             return create_order(session, lines=lines, shipping=shipping, email=email, user_id=user_id,
                                 currency=current_app.config["SHOP_CURRENCY"], cart_token=cart.token,
-                                expires_at=expires_at)
+                                expires_at=expires_at, discount=discount)
+    except DiscountError as error:  # the last use went to another checkout a moment ago
+        raise CheckoutError(f"{error} Remove the code to check out without it.") from None
     except OutOfStock:
         # Someone bought the last units a moment ago: show the shopper the cart as it now stands.
         session.expire_all()

@@ -47,7 +47,6 @@ class Payment:
     payment_intent_id: str | None = None
     email: str = ""
     shipping_address: dict | None = None
-    discount_minor: int = 0
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,9 @@ def declared_moves() -> set[tuple[OrderStatus, OrderStatus]]:
 class Order(TimestampMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint("total_minor = subtotal_minor + shipping_minor", name="total_adds_up"),
+        CheckConstraint("total_minor = subtotal_minor + shipping_minor - discount_minor", name="total_adds_up"),
+        CheckConstraint("shipping_discount_minor >= 0 AND shipping_discount_minor <= shipping_minor "
+                        "AND shipping_discount_minor <= discount_minor", name="shipping_discount_within"),
         CheckConstraint("amount_refunded_minor >= 0", name="refund_not_negative"),
     )
 
@@ -96,7 +98,11 @@ class Order(TimestampMixin, Base):
     subtotal_minor: Mapped[int] = mapped_column(Integer)
     shipping_minor: Mapped[int] = mapped_column(Integer)
     total_minor: Mapped[int] = mapped_column(Integer)
+    # What a discount code took off (goods and shipping together), and the code as the shopper typed
+    # it; total_minor is after it. shipping_discount_minor is the part taken off shipping.
     discount_minor: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
     amount_paid_minor: Mapped[int] = mapped_column(Integer, default=0)
     amount_refunded_minor: Mapped[int] = mapped_column(Integer, default=0)
     shipping_method: Mapped[str] = mapped_column(String(30))

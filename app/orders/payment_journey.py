@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.catalog.services import (OutOfStock, lock_stock_rows, release_stock, reserve_stock, restock_sold,
                                   sell_reserved_stock)
 from app.db import hold_row, utcnow
+from app.discounts.services import count_use, release_use
 from app.money import format_money
 from app.orders.gateway import CheckoutFacts, Gateway, Payment, PaymentServiceUnavailable
 from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderStatus
@@ -95,7 +96,7 @@ def settle(session: Session, *, order_id: int, payment: Payment, actor: str) -> 
     expects), it is paid and its stock sold; otherwise the money is held for staff to accept or
     refund (payment_review). Recording the same payment again changes nothing."""
     order = get_order(session, order_id=order_id)
-    expected = order.total_minor - payment.discount_minor
+    expected = order.total_minor  # after the shop's discount, which the provider was told of
     if order.status in AWAITING_MONEY:
         if payment.currency.upper() != order.currency.upper() or payment.amount_minor != expected:
             return _hold(session, order, payment, actor=actor, reason=(
@@ -104,6 +105,7 @@ def settle(session: Session, *, order_id: int, payment: Payment, actor: str) -> 
         if change_status(session, order_id=order_id, source=AWAITING_MONEY, target=OrderStatus.paid,
                          paid_at=utcnow(), stock_held=False, **_payment_values(order, payment)):
             _sell(session, order)
+            count_use(session, order_id=order_id)
             record_event(session, order_id=order_id, kind="paid", actor=actor,
                          message=f"Payment of {format_money(payment.amount_minor, payment.currency.upper())} received.",
                          data={"payment_intent": payment.payment_intent_id})
@@ -130,8 +132,7 @@ def _customer_values(order: Order, payment: Payment) -> dict:
 
 
 def _payment_values(order: Order, payment: Payment) -> dict:
-    return {"amount_paid_minor": payment.amount_minor, "discount_minor": payment.discount_minor,
-            **_customer_values(order, payment)}
+    return {"amount_paid_minor": payment.amount_minor, **_customer_values(order, payment)}
 
 
 def _hold(session: Session, order: Order, payment: Payment, *, actor: str, reason: str) -> str:
@@ -178,6 +179,7 @@ def cancel_unpaid(session: Session, *, order_id: int, reason: str, actor: str,
         return False
     order = get_order(session, order_id=order_id)
     _each_line(order, release_stock, session, note=reason)
+    release_use(session, order_id=order_id)
     record_event(session, order_id=order_id, kind="cancelled", actor=actor, message=reason)
     session.flush()
     return True
@@ -304,6 +306,7 @@ def _closed_before_shipping(session: Session, order: Order, *, actor: str, stock
         _each_line(order, release_stock, session, note=note)
     elif not held_money:
         _each_line(order, restock_sold, session, note=note)
+    release_use(session, order_id=order.id)  # a held use only: a paid order's use stays counted
     record_event(session, order_id=order.id, kind="cancelled", actor=actor, message=reason)
     _tell_cancelled(session, order_id=order.id)
 
@@ -321,15 +324,9 @@ def cancel(session: Session, *, gateway: Gateway, order_id: int, actor: str) -> 
             return ("Not cancelled: the shopper had just paid (or a delayed payment is settling), which is now "
                     "recorded. Refund the order if it should still be cancelled.")
         return "Order cancelled and its stock released."
-    if order.refundable_minor == 0:  # nothing was charged (a 100% discount): nothing to refund
-        if not change_status(session, order_id=order_id, source=order.status, target=OrderStatus.cancelled,
-                             cancelled_at=utcnow()):
-            raise OrderError("The order changed meanwhile; reload the page.")
-        _closed_before_shipping(session, order, actor=actor, stock_held=False, held_money=False,
-                                reason="Cancelled by staff; nothing had been charged.")
-    else:
-        refund(session, gateway=gateway, order_id=order_id, amount_minor=order.refundable_minor, actor=actor,
-               request_key="cancel")
+    # Never nothing to refund: shipping is charged whatever the code, so a paid order has paid something.
+    refund(session, gateway=gateway, order_id=order_id, amount_minor=order.refundable_minor, actor=actor,
+           request_key="cancel")
     return "Order cancelled, refunded in full and its stock put back."
 
 
@@ -350,6 +347,7 @@ def accept_held_payment(session: Session, *, order_id: int, actor: str) -> None:
                          stock_held=False):
         raise OrderError("The order changed meanwhile; reload the page.")
     _sell(session, order)
+    count_use(session, order_id=order_id)
     payment_recorded.send(session, order_id=order_id)  # now it is bought: the cart lets it go
     record_event(session, order_id=order_id, kind="payment_accepted", actor=actor,
                  message=f"Held payment of {format_money(order.amount_paid_minor, order.currency)} accepted.")

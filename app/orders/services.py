@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.catalog.services import lock_stock_rows, reserve_stock
 from app.db import utcnow
+from app.discounts.services import hold_use
 from app.mail.services import queue_email
 from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderEvent, OrderLine, OrderStatus
 from app.orders.transitions import change_status, forget_loaded
@@ -47,6 +48,16 @@ class ShippingChoice:
     amount_minor: int
     estimates: str = ""  # "US 3–7 business days, Canada 6–12 business days"
     restriction: str = ""
+    discount_minor: int = 0  # taken off by a free-shipping code
+
+
+@dataclass(frozen=True)
+class OrderDiscount:
+    """A discount code's part in a new order: its use is held with the order, as its stock is."""
+
+    code_id: int
+    code: str
+    goods_minor: int
 
 
 def record_event(session: Session, *, order_id: int, kind: str, actor: str, message: str = "",
@@ -95,11 +106,13 @@ def orders_for_user(session: Session, *, user_id: int) -> list[Order]:
 
 def create_order(session: Session, *, lines: list[LineSnapshot], shipping: ShippingChoice,
                  currency: str, email: str, cart_token: str, expires_at: datetime,
-                 user_id: int | None = None) -> Order:
-    """A pending order with its stock reserved; raises OutOfStock if a line can't be held."""
+                 user_id: int | None = None, discount: OrderDiscount | None = None) -> Order:
+    """A pending order with its stock reserved and its discount code's use held; raises OutOfStock
+    if a line can't be held, DiscountError if the code has no use left."""
     if not lines:
         raise OrderError("An order needs at least one item.")
     subtotal = sum(line.unit_price_minor * line.quantity for line in lines)
+    discount_minor = (discount.goods_minor + shipping.discount_minor) if discount else 0
     order = Order(
         number=_new_number(),
         status=OrderStatus.pending_payment,
@@ -109,7 +122,10 @@ def create_order(session: Session, *, lines: list[LineSnapshot], shipping: Shipp
         currency=currency,
         subtotal_minor=subtotal,
         shipping_minor=shipping.amount_minor,
-        total_minor=subtotal + shipping.amount_minor,
+        total_minor=subtotal + shipping.amount_minor - discount_minor,
+        discount_minor=discount_minor,
+        shipping_discount_minor=shipping.discount_minor if discount else 0,
+        discount_code=discount.code if discount else "",
         shipping_method=shipping.code,
         shipping_method_name=shipping.name,
         # Set now, not only when the provider answers: a worker that dies in between must not
@@ -123,8 +139,11 @@ def create_order(session: Session, *, lines: list[LineSnapshot], shipping: Shipp
     lock_stock_rows(session, variant_ids=(line.variant_id for line in lines))
     for line in lines:
         reserve_stock(session, variant_id=line.variant_id, quantity=line.quantity, order_id=order.id)
+    if discount is not None:
+        hold_use(session, code_id=discount.code_id, order_id=order.id, email=email)
     record_event(session, order_id=order.id, kind="created", actor="shopper",
-                 message=f"Order placed; {sum(l.quantity for l in lines)} item(s) reserved.")
+                 message=f"Order placed; {sum(l.quantity for l in lines)} item(s) reserved"
+                         + (f"; code {discount.code} applied." if discount else "."))
     session.flush()
     return order
 

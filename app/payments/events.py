@@ -37,7 +37,6 @@ def _shipping_address(session: dict) -> dict | None:
 def checkout_facts(session: dict) -> CheckoutFacts:
     """The facts of a Checkout Session object, from an event or a retrieve call."""
     customer = session.get("customer_details") or {}
-    totals = session.get("total_details") or {}
     intent = session.get("payment_intent")
     if isinstance(intent, dict):  # expanded
         intent = intent.get("id")
@@ -53,6 +52,5 @@ def checkout_facts(session: dict) -> CheckoutFacts:
             payment_intent_id=intent,
             email=customer.get("email") or session.get("customer_email") or "",
             shipping_address=_shipping_address(session),
-            discount_minor=int(totals.get("amount_discount") or 0),
         ),
     )

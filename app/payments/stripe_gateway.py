@@ -8,7 +8,7 @@ from typing import Any
 
 import stripe
 from flask import current_app, render_template
-from stripe.params import RefundCreateParams
+from stripe.params import CouponCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 from app.orders import shipping
@@ -48,9 +48,25 @@ def _shipping_display_name(order: Order) -> str:
     """The method and each country's estimate: Stripe's page shows one set of options whatever
     the country, so it cannot show only the shopper's. Counted from dispatch, as checkout says."""
     method = shipping.METHODS.get(order.shipping_method)
+    name = order.shipping_method_name
+    if order.shipping_discount_minor:
+        name = f"{name}, free with code {order.discount_code}"
     if method is None:
-        return order.shipping_method_name
-    return f"{order.shipping_method_name} (delivery after dispatch: {method.estimates()})"[:100]  # Stripe's limit
+        return name[:100]
+    return f"{name} (delivery after dispatch: {method.estimates()})"[:100]  # Stripe's limit
+
+
+def goods_discount_minor(order: Order) -> int:
+    """What the order's code takes off its items (Stripe discounts line items, never shipping)."""
+    return order.discount_minor - order.shipping_discount_minor
+
+
+def coupon_params(order: Order) -> CouponCreateParams:
+    """A one-off coupon for exactly the order's discount, in minor units: Stripe then charges the
+    order's total to the cent, where a percent_off coupon would round its own way."""
+    return {"amount_off": goods_discount_minor(order), "currency": order.currency.lower(), "duration": "once",
+            "max_redemptions": 1, "name": order.discount_code,
+            "metadata": {"order_id": str(order.id), "order_number": order.number}}
 
 
 def checkout_params(order: Order, *, success_url: str, cancel_url: str) -> SessionCreateParams:
@@ -73,13 +89,13 @@ def checkout_params(order: Order, *, success_url: str, cancel_url: str) -> Sessi
                 "shipping_rate_data": {
                     "type": "fixed_amount",
                     "display_name": _shipping_display_name(order),
-                    "fixed_amount": {"amount": order.shipping_minor, "currency": currency},
+                    "fixed_amount": {"amount": order.shipping_minor - order.shipping_discount_minor,
+                                     "currency": currency},
                 }
             }
         ],
         # Stripe shows no tax line (the shop does not compute tax): say what the total includes.
         "custom_text": {"submit": {"message": render_template("checkout/_tax_note.txt")}},
-        "allow_promotion_codes": True,
         "expires_at": int(time.time()) + config["CHECKOUT_EXPIRY_MINUTES"] * 60,
         "success_url": success_url,
         "cancel_url": cancel_url,
@@ -95,6 +111,10 @@ class StripeGateway:
     def create_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> CheckoutRedirect:
         params = checkout_params(order, success_url=success_url, cancel_url=cancel_url)
         try:
+            if goods_discount_minor(order):
+                coupon = _client().v1.coupons.create(coupon_params(order),
+                                                     options={"idempotency_key": f"coupon-{order.number}"})
+                params["discounts"] = [{"coupon": coupon.id}]
             session = _client().v1.checkout.sessions.create(
                 params, options={"idempotency_key": f"checkout-{order.number}"}
             )

@@ -53,7 +53,8 @@ def session_object(order: Order, *, status: str | None = None, payment_status: s
         "customer_email": order.email or None,
         "customer_details": {"email": email or order.email or None},
         "payment_intent": f"test_pi_{order.number}" if status == "complete" else None,
-        "total_details": {"amount_discount": 0, "amount_shipping": order.shipping_minor},
+        "total_details": {"amount_discount": order.discount_minor - order.shipping_discount_minor,
+                          "amount_shipping": order.shipping_minor - order.shipping_discount_minor},
         "collected_information": {
             "shipping_details": {
                 "name": (address or {}).get("name", ""),

@@ -2,7 +2,8 @@
 
 Owns: a Werkzeug WSGI app that speaks Stripe's v1 wire format (bracket-encoded
 form params in; JSON objects and ``{"error": {...}}`` envelopes out) for Checkout
-Sessions, Refunds and read-only PaymentIntents/Charges/Disputes/Events/ShippingRates;
+Sessions, Coupons (applied as a session's ``discounts``), Refunds and read-only
+PaymentIntents/Charges/Disputes/Events/ShippingRates;
 controls that play the customer (``complete``, ``finish_async_payment``,
 ``dispute``) or break the API (``fail_next``, ``set_down``, ``set_hanging``);
 Stripe-shaped webhook events, signed exactly as Stripe signs them.
@@ -13,8 +14,8 @@ for how); nothing here mocks the shop's own code.
 Parameter names are checked against the stripe library's TypedDicts (generated
 from Stripe's OpenAPI spec), so a misspelt or unknown parameter fails here as it
 would at Stripe. Known simplifications: payment mode only, ``price_data`` with
-``unit_amount`` (or prices made earlier by this fake), no tax, discounts or
-customers, and only successful (2xx) responses are kept for idempotent replay.
+``unit_amount`` (or prices made earlier by this fake), no tax, promotion codes
+or customers, and only successful (2xx) responses are kept for idempotent replay.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import urllib.request
 from typing import Any, Iterable
 
 import stripe
-from stripe.params import RefundCreateParams
+from stripe.params import CouponCreateParams, RefundCreateParams
 from stripe.params import checkout as cs  # Stripe's SessionCreateParams* TypedDicts
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -51,7 +52,8 @@ _ROUTES = Map([
     Rule("/v1/checkout/sessions/<obj_id>/expire", methods=["POST"], endpoint="expire_session"),
     Rule("/v1/checkout/sessions/<obj_id>/line_items", methods=["GET"], endpoint="line_items"),
     Rule("/v1/refunds", methods=["POST"], endpoint="create_refund"),
-    Rule("/v1/<any(payment_intents, charges, refunds, disputes, events, shipping_rates):collection>"
+    Rule("/v1/coupons", methods=["POST"], endpoint="create_coupon"),
+    Rule("/v1/<any(payment_intents, charges, refunds, disputes, events, shipping_rates, coupons):collection>"
          "/<obj_id>", methods=["GET"], endpoint="retrieve"),
     Rule("/pay/<obj_id>", methods=["GET", "POST"], endpoint="pay_page"),
 ])
@@ -255,6 +257,10 @@ class FakeStripe:
                 "address": address, "business_name": None, "individual_name": None, "name": name,
                 "email": email or session["customer_email"] or "customer@example.com",
                 "phone": None, "tax_exempt": "none", "tax_ids": []}
+            for discount in session["discounts"]:
+                coupon = self.objects[discount["coupon"]]
+                coupon["times_redeemed"] += 1
+                coupon["valid"] = coupon["max_redemptions"] is None or coupon["times_redeemed"] < coupon["max_redemptions"]
             intent = self._pay(session, paid, shipping)
             session.update(status="complete", payment_status="paid" if paid else "unpaid",
                            payment_intent=intent["id"], url=None)
@@ -419,10 +425,15 @@ class FakeStripe:
                              "payment_intent_data")
         _metadata(intent_data.get("metadata", {}), "payment_intent_data[metadata]")
         subtotal = sum(item["amount_total"] for item in items)
+        promotion_codes = _bool(p.get("allow_promotion_codes"), "allow_promotion_codes")
+        if promotion_codes and "discounts" in p:
+            raise StripeAPIError("You may only specify one of these parameters: allow_promotion_codes, discounts.")
+        discounts, discount = self._discounts(p.get("discounts", []), items, currency)
         session = self._store({
             "id": _new_id("cs_test"), "object": "checkout.session",
-            "allow_promotion_codes": _bool(p.get("allow_promotion_codes"), "allow_promotion_codes"),
-            "amount_subtotal": subtotal, "amount_total": subtotal,  # shipping is added once chosen
+            "allow_promotion_codes": promotion_codes, "discounts": discounts,
+            # shipping is added once chosen
+            "amount_subtotal": subtotal, "amount_total": subtotal - discount,
             "cancel_url": p.get("cancel_url"), "client_reference_id": p.get("client_reference_id"),
             "collected_information": None, "created": now, "currency": currency, "customer": None,
             "customer_details": None, "customer_email": p.get("customer_email"), "expires_at": expires_at,
@@ -432,7 +443,7 @@ class FakeStripe:
             "shipping_options": [self._shipping_option(option, f"shipping_options[{i}]", currency)
                                  for i, option in enumerate(_list(p.get("shipping_options", []), "shipping_options"))],
             "status": "open", "submit_type": p.get("submit_type"), "success_url": p["success_url"],
-            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            "total_details": {"amount_discount": discount, "amount_shipping": 0, "amount_tax": 0},
             "ui_mode": "hosted"})
         session["url"] = f"{self.url}/pay/{session['id']}"
         self._line_items[session["id"]] = items
@@ -452,6 +463,26 @@ class FakeStripe:
     def _api_line_items(self, p: Obj, obj_id: str) -> Obj:
         self._get(obj_id, "checkout.session")
         return _list_object(self._line_items[obj_id], f"/v1/checkout/sessions/{obj_id}/line_items", p)
+
+    def _api_create_coupon(self, p: Obj) -> Obj:
+        _check(p, CouponCreateParams, "")
+        if ("amount_off" in p) == ("percent_off" in p):
+            raise StripeAPIError("You must pass either amount_off or percent_off.")
+        amount_off = _int(p["amount_off"], "amount_off", minimum=1) if "amount_off" in p else None
+        if amount_off is not None and "currency" not in p:
+            raise StripeAPIError("You must pass currency when passing amount_off.", param="currency")
+        percent_off = float(p["percent_off"]) if "percent_off" in p else None
+        if percent_off is not None and not 0 < percent_off <= 100:
+            raise StripeAPIError("Percent off must be between 0 and 100.", param="percent_off")
+        if len(p.get("name", "")) > 40:
+            raise StripeAPIError("Name must be at most 40 characters.", param="name")
+        return self._store({
+            "id": p.get("id") or _new_id("coupon")[:20], "object": "coupon", "amount_off": amount_off,
+            "created": int(time.time()), "currency": p["currency"].lower() if "currency" in p else None,
+            "duration": p.get("duration", "once"), "livemode": False,
+            "max_redemptions": _int(p["max_redemptions"], "max_redemptions", 1) if "max_redemptions" in p else None,
+            "metadata": _metadata(p.get("metadata", {}), "metadata"), "name": p.get("name"),
+            "percent_off": percent_off, "times_redeemed": 0, "valid": True})
 
     def _api_create_refund(self, p: Obj) -> Obj:
         _check(p, RefundCreateParams, "")
@@ -595,6 +626,33 @@ class FakeStripe:
                 "description": self.objects[price["product"]]["name"],
                 "metadata": _metadata(item.get("metadata", {}), f"{path}[metadata]"),
                 "price": copy.deepcopy(price), "quantity": quantity}
+
+    def _discounts(self, given: Any, items: list[Obj], currency: str) -> tuple[list[Obj], int]:
+        """A session's discounts (one coupon, as Checkout allows) and the amount they take off its
+        line items, spread over the items as Stripe shows it on each (shipping is never discounted)."""
+        given = _list(given, "discounts")
+        if len(given) > 1:
+            raise StripeAPIError("You may only specify one discount.", param="discounts")
+        if not given:
+            return [], 0
+        entry = _check(given[0], cs.SessionCreateParamsDiscount, "discounts[0]")
+        if "coupon" not in entry:
+            raise _missing("discounts[0][coupon]")
+        coupon = self._get(entry["coupon"], "coupon", "discounts[0][coupon]")
+        if not coupon["valid"]:
+            raise StripeAPIError(f"Coupon {coupon['id']} is no longer valid.", param="discounts[0][coupon]")
+        if coupon["amount_off"] is not None and coupon["currency"] != currency:
+            raise StripeAPIError(f"The coupon's currency must match the session currency ({currency}).",
+                                 param="discounts[0][coupon]")
+        subtotal = sum(item["amount_subtotal"] for item in items)
+        discount = (min(coupon["amount_off"], subtotal) if coupon["amount_off"] is not None
+                    else round(subtotal * coupon["percent_off"] / 100))
+        left = discount
+        for index, item in enumerate(items):
+            share = left if index == len(items) - 1 else discount * item["amount_subtotal"] // subtotal
+            item["amount_discount"], item["amount_total"] = share, item["amount_subtotal"] - share
+            left -= share
+        return [{"coupon": coupon["id"], "promotion_code": None}], discount
 
     def _shipping_option(self, option: Any, path: str, currency: str) -> Obj:
         _check(option, cs.SessionCreateParamsShippingOption, path)

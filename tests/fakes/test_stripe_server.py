@@ -234,6 +234,33 @@ def test_completed_session_has_shipping_customer_and_payment(
     assert isinstance(intent.latest_charge, stripe.Charge) and intent.latest_charge.paid
 
 
+def test_a_coupon_discounts_the_line_items_never_the_shipping(fake: FakeStripe, client: stripe.StripeClient) -> None:
+    coupon = client.v1.coupons.create({"amount_off": 1001, "currency": "usd", "duration": "once",
+                                       "max_redemptions": 1, "name": "SAVE10"})
+    assert (coupon.amount_off, coupon.percent_off, coupon.valid) == (1001, None, True)
+    params = order_params()
+    del params["allow_promotion_codes"]
+    created = client.v1.checkout.sessions.create({**params, "discounts": [{"coupon": coupon.id}]})
+    assert (created.amount_subtotal, created.amount_total) == (5700, 4699)
+    assert created.total_details is not None and created.total_details.amount_discount == 1001
+    items = client.v1.checkout.sessions.line_items.list(created.id)
+    assert [item.amount_discount for item in items.data] == [561, 440]  # shared by amount, summing to the discount
+    fake.complete(created.id, shipping_rate=0)
+    session = client.v1.checkout.sessions.retrieve(created.id)
+    assert session.amount_total == 4699 + 595
+    assert client.v1.coupons.retrieve(coupon.id).valid is False  # its one redemption is spent
+    with pytest.raises(stripe.InvalidRequestError, match="no longer valid"):
+        client.v1.checkout.sessions.create({**params, "discounts": [{"coupon": coupon.id}]})
+
+
+def test_a_session_takes_discounts_or_promotion_codes_not_both(fake: FakeStripe, client: stripe.StripeClient) -> None:
+    coupon = client.v1.coupons.create({"percent_off": 10, "duration": "once"})
+    with pytest.raises(stripe.InvalidRequestError, match="only specify one"):
+        client.v1.checkout.sessions.create({**order_params(), "discounts": [{"coupon": coupon.id}]})
+    with pytest.raises(stripe.InvalidRequestError, match="amount_off or percent_off"):
+        client.v1.coupons.create({"duration": "once"})
+
+
 @pytest.mark.parametrize("succeeded", [True, False])
 def test_delayed_payment_settles_later(fake: FakeStripe, client: stripe.StripeClient, succeeded: bool) -> None:
     created = client.v1.checkout.sessions.create(order_params())

@@ -34,6 +34,7 @@ from app.accounts.services import register
 from app.catalog.models import Product, ProductImage, Variant
 from app.contact.models import ContactReport
 from app.content.models import Article, Page
+from app.discounts.models import DiscountCode
 from app.db import Base
 from app.extensions import db
 from tests.conftest import CSRF_TOKEN, DEMO_PASSWORDS, counting_queries, sign_in_as
@@ -151,6 +152,7 @@ def world(app, session, paid_order, client):
         "image_id": [str(v) for v in session.scalars(select(ProductImage.id).order_by(
             ProductImage.product_id != first_variant.product_id))] or ["1"],
         "report_id": [str(v) for v in session.scalars(select(ContactReport.id))] or ["1"],
+        "code_id": [str(v) for v in session.scalars(select(DiscountCode.id))] or ["1"],
         "user_id": [str(spare.id), str(user.id)], "line_id": ["1"], "token": ["not-a-token"],
         "session_id": [paid_order.checkout_session_id or "cs_test_x"], "filename": ["css/site.css"],
         "job_id": ["mail-1"],  # no Redis here (jobs run inline): the retry route answers 404

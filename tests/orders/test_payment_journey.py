@@ -312,26 +312,6 @@ def test_a_payment_failure_that_overtakes_its_checkout_cancels_the_order(app, sh
     assert subjects(app) == [f"Your order {order.number} has been cancelled"]
 
 
-def test_an_order_nothing_was_charged_for_can_be_cancelled_and_restocked(shopper, session, stripe_server, deliver,
-                                                                         sign_in):
-    shopper.add("TMC-CRM-4-UNS", 1)
-    before = stock(session, "TMC-CRM-4-UNS")
-    session_id = session_id_from(shopper.checkout())
-    stripe_server.complete(session_id)
-    free = copy.deepcopy(stripe_server.last_event("checkout.session.completed"))
-    order = latest_order(session)
-    free["data"]["object"].update(amount_total=0, payment_status="no_payment_required", payment_intent=None)
-    free["data"]["object"]["total_details"]["amount_discount"] = order.total_minor  # a 100% promotion code
-    assert deliver(free).get_json()["outcome"] == "order paid"
-    staff = sign_in("fulfilment")
-    assert f"/admin/orders/{order.number}/cancel" in staff.get(f"/admin/orders/{order.number}").get_data(as_text=True)
-    html = page_after(staff, post(staff, f"/admin/orders/{order.number}/cancel", confirm_cancel="y"))
-    assert "Order cancelled" in html
-    session.refresh(order)
-    assert order.status is OrderStatus.cancelled and order.amount_refunded_minor == 0
-    assert stock(session, "TMC-CRM-4-UNS") == before
-
-
 def test_checking_out_again_after_the_page_expired_goes_to_the_cart_not_the_dead_page(
         shopper, session, stripe_server, set_order):
     shopper.add("TMC-CRM-4-UNS", 1)
