@@ -34,7 +34,7 @@ from app.catalog.models import Variant
 from app.demo import load_demo_data
 from app.extensions import db
 from app.orders.models import Order
-from config import ProductionConfig, TestConfig
+from config import ProductionConfig, TestConfig, engine_options
 from tests.fakes.stripe_server import event_payload, sign_payload, start_stripe_server
 
 _TEMP_DIR = Path(tempfile.mkdtemp(prefix="shop-tests-"))
@@ -43,7 +43,8 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TEMP_DIR / '
 
 
 def make_config(database_url: str = DATABASE_URL, **overrides) -> type[TestConfig]:
-    return type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    return type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url,
+                                             "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url), **overrides})
 
 
 def production_config(**settings) -> type[ProductionConfig]:

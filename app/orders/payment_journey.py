@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.catalog.services import (OutOfStock, lock_stock_rows, release_stock, reserve_stock, restock_sold,
                                   sell_reserved_stock)
 from app.db import hold_row, utcnow
+from app.metrics import PAYMENTS
 from app.money import format_money
 from app.orders.gateway import CheckoutFacts, Gateway, Payment, PaymentServiceUnavailable
 from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderStatus
@@ -78,6 +79,8 @@ def apply_checkout(session: Session, *, order_id: int, facts: CheckoutFacts, act
 def expire(session: Session, *, order_id: int, actor: str) -> str:
     """The provider closed the payment page unpaid: the order is cancelled and its stock released."""
     cancelled = cancel_unpaid(session, order_id=order_id, actor=actor, reason="The checkout session expired before payment.")
+    if cancelled:
+        PAYMENTS.labels("expired").inc()
     return "order cancelled: checkout expired" if cancelled else "no change"
 
 
@@ -110,6 +113,7 @@ def settle(session: Session, *, order_id: int, payment: Payment, actor: str) -> 
             _tell_confirmed(session, order_id=order_id)
             payment_recorded.send(session, order_id=order_id)
             session.flush()
+            PAYMENTS.labels("paid").inc()
             return "order paid"
         return settle(session, order_id=order_id, payment=payment, actor=actor)  # moved meanwhile: look again
     if order.status is OrderStatus.cancelled and not order.amount_paid_minor:
@@ -144,6 +148,7 @@ def _hold(session: Session, order: Order, payment: Payment, *, actor: str, reaso
                  data={"payment_intent": payment.payment_intent_id, "amount_minor": payment.amount_minor})
     payment_recorded.send(session, order_id=order.id)
     session.flush()
+    PAYMENTS.labels("held").inc()
     return "payment held for review"
 
 
@@ -167,6 +172,7 @@ def payment_failed(session: Session, *, order_id: int, actor: str) -> str:
                          source=AWAITING_MONEY):
         return "no change"
     _tell_cancelled(session, order_id=order_id)
+    PAYMENTS.labels("failed").inc()
     return "order cancelled: payment failed"
 
 
