@@ -8,6 +8,7 @@ import email.policy
 import hashlib
 import io
 import os
+import random
 import re
 import secrets
 import shutil
@@ -16,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -526,3 +528,61 @@ def check_out_at_once(app: Flask, cookies: list[str]) -> list[tuple[int, str]]:
         return response.status_code, response.headers.get("Location", "")
 
     return run_at_once(len(cookies), check_out)
+
+
+# Many orders at once, as a shop that has traded for a year holds them (index and migration tests).
+DEMO_ORDER_STATUSES = (["shipped"] * 70 + ["paid"] * 10 + ["cancelled"] * 9 + ["refunded"] * 3
+                       + ["partially_refunded"] * 3 + ["payment_review"] * 1 + ["pending_payment"] * 2
+                       + ["payment_processing"] * 2)
+
+
+def insert_demo_orders(connection: sa.Connection, count: int, *, variants: list[tuple[int, str, int]],
+                       seed: int = 16) -> list[int]:
+    """Bulk-insert `count` orders spread over the last year, with one to three lines each of these
+    (variant id, sku, price) and a realistic mix of statuses; returns their ids. Fills only the
+    columns the tables have, so it serves any revision from 0002 (orders) on."""
+    rng = random.Random(seed)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    metadata = sa.MetaData()
+    orders, lines = (sa.Table(name, metadata, autoload_with=connection) for name in ("orders", "order_lines"))
+    order_rows, line_sets = [], []
+    for index in range(count):
+        status = rng.choice(DEMO_ORDER_STATUSES)
+        created = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
+        chosen = [(rng.choice(variants), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
+        subtotal = sum(price * quantity for (_, _, price), quantity in chosen)
+        money_in = status not in ("pending_payment", "payment_processing", "cancelled")
+        paid = subtotal + 595 if money_in else 0
+        refunded = {"refunded": paid, "partially_refunded": 500}.get(status, 0)
+        shipped = created + timedelta(days=1) if status in ("shipped", "refunded", "partially_refunded") else None
+        order_rows.append({
+            "number": f"TW-D{seed:02d}{index:06d}", "status": status, "needs_review": index % 97 == 0,
+            "review_reason": "Disputed." if index % 97 == 0 else "", "held_reason": "", "user_id": None,
+            "email": f"shopper{rng.randrange(count // 2)}@{rng.choice(['example.com', 'mail.test', 'post.test'])}",
+            "cart_token": "", "currency": "USD", "subtotal_minor": subtotal, "shipping_minor": 595,
+            "total_minor": subtotal + 595, "discount_minor": 0, "amount_paid_minor": paid,
+            "amount_refunded_minor": refunded, "shipping_method": "standard",
+            "shipping_method_name": "Standard shipping", "payment_provider": "stripe",
+            "shipping_address": {"name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland", "state": "ME",
+                                 "postal_code": "04101", "country": "US"} if money_in else None,
+            "checkout_session_id": f"cs_demo_{seed}_{index}", "payment_intent_id": f"pi_demo_{seed}_{index}",
+            "checkout_url": "", "checkout_expires_at": created + timedelta(minutes=45),
+            "stock_held": status in ("pending_payment", "payment_processing"),
+            "paid_at": created + timedelta(minutes=3) if money_in else None,
+            "cancelled_at": created + timedelta(minutes=50) if status == "cancelled" else None,
+            "shipped_at": shipped, "carrier": "USPS" if shipped else "",
+            "tracking_number": f"9400{index:018d}" if shipped else "", "created_at": created, "updated_at": created,
+        })
+        line_sets.append([{"variant_id": variant_id, "product_name": "Magnesium Body Cream", "variant_label": sku,
+                           "sku": sku, "unit_price_minor": price, "quantity": quantity,
+                           "lot_number": "LOT-2026-11A" if shipped else ""}
+                          for (variant_id, sku, price), quantity in chosen])
+    kept = set(orders.c.keys())
+    ids = list(connection.execute(orders.insert().returning(orders.c.id, sort_by_parameter_order=True),
+                                  [{key: value for key, value in row.items() if key in kept} for row in order_rows]
+                                  ).scalars())
+    kept = set(lines.c.keys())
+    connection.execute(lines.insert(), [{**{key: value for key, value in line.items() if key in kept},
+                                         "order_id": order_id}
+                                        for order_id, order_lines in zip(ids, line_sets) for line in order_lines])
+    return ids
