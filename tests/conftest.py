@@ -537,7 +537,7 @@ DEMO_ORDER_STATUSES = (["shipped"] * 70 + ["paid"] * 10 + ["cancelled"] * 9 + ["
 
 
 def insert_demo_orders(connection: sa.Connection, count: int, *, variants: list[tuple[int, str, int]],
-                       seed: int = 16) -> list[int]:
+                       seed: int = 16, statuses: list[str] = DEMO_ORDER_STATUSES) -> list[int]:
     """Bulk-insert `count` orders spread over the last year, with one to three lines each of these
     (variant id, sku, price) and a realistic mix of statuses; returns their ids. Fills only the
     columns the tables have, so it serves any revision from 0002 (orders) on."""
@@ -547,7 +547,7 @@ def insert_demo_orders(connection: sa.Connection, count: int, *, variants: list[
     orders, lines = (sa.Table(name, metadata, autoload_with=connection) for name in ("orders", "order_lines"))
     order_rows, line_sets = [], []
     for index in range(count):
-        status = rng.choice(DEMO_ORDER_STATUSES)
+        status = rng.choice(statuses)
         created = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
         chosen = [(rng.choice(variants), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
         subtotal = sum(price * quantity for (_, _, price), quantity in chosen)
