@@ -443,11 +443,11 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def committed_app(stripe_server, tmp_path):
-    """An app on its own database whose requests really commit, as under a live server."""
+def empty_postgres_database(suffix: str) -> str:
+    """The URL of an empty PostgreSQL database named after the suite's with this suffix (made if
+    missing), for tests whose data must really commit."""
     url = sa.make_url(DATABASE_URL)
-    name = f"{url.database}_concurrency"
+    name = f"{url.database}_{suffix}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
@@ -455,6 +455,13 @@ def committed_app(stripe_server, tmp_path):
     admin.dispose()
     database_url = url.set(database=name).render_as_string(hide_password=False)
     reset_database(database_url)
+    return database_url
+
+
+@pytest.fixture
+def committed_app(stripe_server, tmp_path):
+    """An app on its own database whose requests really commit, as under a live server."""
+    database_url = empty_postgres_database("concurrency")
     app = create_app(make_config(
         database_url, WTF_CSRF_ENABLED=False, MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": BUYERS},

@@ -11,8 +11,8 @@ from app import create_app
 from app.catalog.models import Variant
 from app.demo import load_demo_data
 from app.extensions import db
-from tests.conftest import (DATABASE_URL, DEMO_PASSWORDS, dispose_engines, insert_demo_orders,
-                            make_config, postgres_only, reset_database, sign_in_as)
+from tests.conftest import (DEMO_PASSWORDS, dispose_engines, empty_postgres_database, insert_demo_orders,
+                            make_config, postgres_only, sign_in_as)
 
 ORDER_COUNT = 10_000
 WATCHED = {"orders", "order_lines"}
@@ -20,15 +20,7 @@ WATCHED = {"orders", "order_lines"}
 
 @pytest.fixture(scope="module")
 def shop_with_a_year_of_orders(tmp_path_factory):
-    url = sa.make_url(DATABASE_URL)
-    name = f"{url.database}_plans"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    database_url = url.set(database=name).render_as_string(hide_password=False)
-    reset_database(database_url)
+    database_url = empty_postgres_database("plans")
     app = create_app(make_config(database_url, MAIL_OUTBOX_DIR=str(tmp_path_factory.mktemp("outbox"))))
     with app.app_context():
         upgrade()

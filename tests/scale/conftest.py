@@ -22,8 +22,8 @@ from flask_migrate import upgrade
 from app import create_app
 from app.demo import load_demo_data
 from app.extensions import db
-from tests.conftest import (DATABASE_URL, WEBHOOK_SECRET, csrf_token_from, dispose_engines, make_config,
-                            reset_database)
+from tests.conftest import (DATABASE_URL, WEBHOOK_SECRET, csrf_token_from, dispose_engines,
+                            empty_postgres_database, make_config)
 from tests.fakes.stripe_server import post_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,21 +137,13 @@ class Cluster:
 
 @pytest.fixture(scope="session")
 def cluster(stripe_server, tmp_path_factory) -> Iterator[Cluster]:
-    url = sa.make_url(DATABASE_URL)
-    if url.get_backend_name() != "postgresql":
+    if sa.make_url(DATABASE_URL).get_backend_name() != "postgresql":
         pytest.skip("two app servers share PostgreSQL (they run in the PostgreSQL pass)")
     try:
         redis.Redis.from_url(REDIS_URL).flushdb()  # this suite's own database number only
     except redis.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
-    name = f"{url.database}_scale"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    database_url = url.set(database=name).render_as_string(hide_password=False)
-    reset_database(database_url)
+    database_url = empty_postgres_database("scale")
     setup = create_app(make_config(database_url))
     with setup.app_context():
         upgrade()
