@@ -8,7 +8,7 @@ export FLASK_APP := app
 POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run serve test typecheck lint-imports test-sqlite test-postgres setup setup-dev db bench clean
+.PHONY: run serve worker scheduler test typecheck lint-imports test-sqlite test-postgres setup setup-dev db bench clean
 
 run: setup db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -17,6 +17,13 @@ run: setup db
 # and logs from the environment). It refuses to start without what production needs (README).
 serve: setup
 	FLASK_CONFIG=production $(BIN)/gunicorn --config gunicorn.conf.py
+
+# Background jobs need REDIS_URL (README, "Background jobs"): any number of workers, one scheduler.
+worker: setup
+	$(BIN)/flask worker
+
+scheduler: setup
+	$(BIN)/flask scheduler
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.requirements: requirements.txt

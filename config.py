@@ -94,6 +94,9 @@ class Config:
         "METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1").split(",") if address.strip()]
     PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # gunicorn.conf.py sets it
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Background jobs (app/jobs): seconds between a failed job's retries (email: 1 min, 5 min,
+    # 30 min, 2 h, then it waits in the admin's failed jobs for a retry by hand).
+    JOB_RETRY_INTERVALS = [int(seconds) for seconds in os.environ.get("JOB_RETRY_INTERVALS", "60,300,1800,7200").split(",")]
     # Stated, not left to the default: the limiter is one object for every app in the process, and
     # an app created with limits off (the browser tests' server) must not leave them off for the next.
     RATELIMIT_ENABLED = True
@@ -152,6 +155,7 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
     MAIL_SERVER = None
+    REDIS_URL = None  # jobs run inline; tests/jobs set a Redis database of their own
     SHOP_STAFF_EMAIL = "staff@tidewater.example"
     SHOP_SAFETY_EMAIL = "safety@tidewater.example"
     SHOP_URL = None  # tests that need one set it (tests/core/test_public_address.py)

@@ -31,7 +31,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_shared_macros(app)
-    register_mail(app)
+    register_jobs(app)
     return app
 
 
@@ -169,16 +169,19 @@ def register_security_headers(app: Flask) -> None:
     register(app)
 
 
-def register_mail(app: Flask) -> None:
-    """Mail leaves only after the transaction that queued it commits: a route that commits has
-    its messages sent when it returns (app.mail.services)."""
+def register_jobs(app: Flask) -> None:
+    """Background jobs (mail among them) start only after the transaction that asked for them
+    commits: queued to RQ by the commit, or, without Redis, run when the request returns (app.jobs)."""
     from app.extensions import db
-    from app.mail.services import send_committed_mail
+    from app.jobs.queue import register_jobs as register
+    from app.jobs.queue import run_committed_jobs
+
+    register(app)
 
     @app.after_request
-    def send_mail_of_this_request(response):
-        if db.session.registry.has():  # a page that never opened a session queued nothing
-            send_committed_mail(db.session)
+    def run_jobs_of_this_request(response):
+        if db.session.registry.has():  # a page that never opened a session asked for nothing
+            run_committed_jobs(db.session)
         return response
 
 

@@ -12,6 +12,7 @@ import random
 import re
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from app import create_app
 from app.cart.cookie import new_cart_token, signed_cart_token
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Variant
+from app.db import utcnow
 from app.demo import load_demo_data
 from app.extensions import db
 from app.orders.models import Order
@@ -593,3 +595,20 @@ def insert_demo_orders(connection: sa.Connection, count: int, *, variants: list[
                                          "order_id": order_id}
                                         for order_id, order_lines in zip(ids, line_sets) for line in order_lines])
     return ids
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: a connection to it is refused at once (a mail server or Redis down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def expired_checkout(shopper, session, sku: str = "TMC-BTR-4-UNS") -> Order:
+    """An order checked out by this shopper whose checkout expired ten minutes ago, unpaid."""
+    shopper.add(sku, 1)
+    shopper.checkout()
+    order = latest_order(session)
+    order.checkout_expires_at = utcnow() - timedelta(minutes=10)
+    session.commit()
+    return order

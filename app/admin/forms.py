@@ -154,3 +154,7 @@ class AssignReportForm(FlaskForm):
 class CloseReportForm(FlaskForm):
     resolution = TextAreaField("What was done", validators=[DataRequired("Say how it was resolved."),
                                                             Length(max=2000)])
+
+
+class RetryJobForm(FlaskForm):
+    """The "Retry" button of a failed job: its CSRF token is the whole form."""

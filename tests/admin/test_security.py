@@ -20,9 +20,10 @@ ACCESS = {
     "/products": {"admin"},
     "/staff": {"admin"},
     "/audit": {"admin"},
+    "/jobs": {"admin"},
 }
 SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1",
-                 "image_id": "1"}
+                 "image_id": "1", "job_id": "mail-1"}
 CSRF_EXEMPT = {"payments.stripe_webhook"}  # authenticated by Stripe's signature instead
 
 

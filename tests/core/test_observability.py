@@ -1,7 +1,6 @@
 """What operators see: request ids, the JSON request log, /readyz, /metrics, start-up notices."""
 import json
 import logging
-import socket
 
 import pytest
 from sqlalchemy import select
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from app import create_app
 from app.accounts.models import User
 from shop_logs import JsonFormatter
-from tests.conftest import make_config, sign_in_as
+from tests.conftest import closed_port, make_config, sign_in_as
 
 
 def request_lines(caplog) -> list[logging.LogRecord]:
@@ -64,12 +63,6 @@ def test_json_lines_hold_the_message_and_every_extra_field():
 def test_readyz_is_ready_when_the_database_answers(client):
     response = client.get("/readyz")
     assert (response.status_code, response.get_json()) == (200, {"status": "ok", "database": "ok"})
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_readyz_names_what_failed(tmp_path, caplog):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.demo import load_demo_data
 from app.extensions import db
-from tests.conftest import (DATABASE_URL, WEBHOOK_SECRET, csrf_token_from, dispose_engines,
+from tests.conftest import (DATABASE_URL, WEBHOOK_SECRET, closed_port, csrf_token_from, dispose_engines,
                             empty_postgres_database, make_config)
 from tests.fakes.stripe_server import post_event
 
@@ -33,18 +32,12 @@ REDIS_URL = os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/4")
 SHOP_HOST = "127.0.0.1"  # SHOP_URL's host: every request names it, on whichever port
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class AppServer:
     """One gunicorn master and its workers, in a process group of their own."""
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
         self.name, self.log_path = name, log_dir / f"{name}.log"
-        self.port = free_port()
+        self.port = closed_port()  # free until gunicorn binds it
         self.env = {**env, "BIND": f"127.0.0.1:{self.port}"}
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -159,7 +152,7 @@ def cluster(stripe_server, tmp_path_factory) -> Iterator[Cluster]:
         "STRIPE_SECRET_KEY": "sk_test_shop", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_API_BASE": stripe_server.url, "STRIPE_TIMEOUT_SECONDS": "5",
         # Mail goes nowhere (a closed port): it stays in the outbox table, as when SMTP is down.
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(free_port()), "MAIL_USE_TLS": "off",
+        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(closed_port()), "MAIL_USE_TLS": "off",
         "MAIL_DEFAULT_SENDER": "orders@tidewater.test", "SHOP_SAFETY_EMAIL": "safety@tidewater.test",
         "INSTANCE_PATH": str(folder), "UPLOAD_FOLDER": str(folder / "uploads"),
         "WEB_CONCURRENCY": "2", "THREADS": "4", "DATABASE_POOL_SIZE": "4", "DATABASE_MAX_OVERFLOW": "2",
