@@ -8,10 +8,15 @@ export FLASK_APP := app
 POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run worker scheduler test typecheck lint-imports test-sqlite test-postgres setup setup-dev db bench clean
+.PHONY: run serve worker scheduler test typecheck lint-imports test-sqlite test-postgres setup setup-dev db bench clean
 
 run: setup db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# The production configuration under gunicorn (gunicorn.conf.py: workers, threads, timeouts, bind
+# and logs from the environment). It refuses to start without what production needs (README).
+serve: setup
+	FLASK_CONFIG=production $(BIN)/gunicorn --config gunicorn.conf.py
 
 # Background jobs need REDIS_URL (README, "Background jobs"): any number of workers, one scheduler.
 worker: setup

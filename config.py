@@ -32,6 +32,30 @@ def _development_secret_key() -> str:
     return key
 
 
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine options for this database: on PostgreSQL, the pool and time limits from
+    the environment (README, "Running against PostgreSQL")."""
+    # Connections are recycled rather than pinged before each request: a ping is one more round
+    # trip on every page, and a connection the server dropped fails one request, then reconnects.
+    options: dict = {"pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE_SECONDS", "1800"))}
+    if not database_url.startswith("postgresql"):
+        return options
+    # Per process (each gunicorn worker), and twice over: the storefront's read engine has its own.
+    options.update(pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+                   max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "10")),
+                   # Well under the worker timeout: a request that cannot get a connection fails fast.
+                   pool_timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT_SECONDS", "10")))
+    # A runaway query is cancelled by the server before gunicorn kills the worker waiting on it.
+    timeout_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "20000"))
+    connect_args: dict = {"connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5")),
+                          "options": f"-c statement_timeout={timeout_ms}"}
+    if not _env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # psycopg prepares a query after five runs on a connection; a pooler that hands each
+        # transaction a different server connection (PgBouncer before 1.21 in transaction mode) cannot follow.
+        connect_args["prepare_threshold"] = None
+    return {**options, "connect_args": connect_args}
+
+
 class Config:
     SHOW_DEMO_SIGN_INS = False
     SHOP_NAME = os.environ.get("SHOP_NAME", "Tidewater Magnesium Co.")
@@ -40,13 +64,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}"
     )
-    # Connections are recycled rather than pinged before each request: a ping is one more round
-    # trip on every page, and a connection the server dropped fails one request, then reconnects.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
-    if SQLALCHEMY_DATABASE_URI.startswith("postgresql") and not _env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        # psycopg prepares a query after five runs on a connection; a pooler that hands each
-        # transaction a different server connection (PgBouncer before 1.21 in transaction mode) cannot follow.
-        SQLALCHEMY_ENGINE_OPTIONS = {**SQLALCHEMY_ENGINE_OPTIONS, "connect_args": {"prepare_threshold": None}}
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI)
     SECRET_KEY = os.environ.get("SECRET_KEY")
     WTF_CSRF_TIME_LIMIT = None  # a form left open for hours still submits; the token is session-bound
     SESSION_COOKIE_HTTPONLY = True
@@ -67,6 +85,14 @@ class Config:
     WORKER_TIMEOUT_SECONDS = int(os.environ.get("WORKER_TIMEOUT_SECONDS", "30"))
     # Shipping countries, rates and delivery estimates: app/orders/shipping.py.
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Observability (docs/operations.md): log format, /readyz's patience, who may read /metrics.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object per line
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "2"))
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # or "Authorization: Bearer <token>" from anywhere
+    METRICS_ALLOWED_ADDRESSES = [address.strip() for address in os.environ.get(
+        "METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1").split(",") if address.strip()]
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # gunicorn.conf.py sets it
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     # Background jobs (app/jobs): seconds between a failed job's retries (email: 1 min, 5 min,
     # 30 min, 2 h, then it waits in the admin's failed jobs for a retry by hand).
@@ -123,6 +149,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI)
     WTF_CSRF_ENABLED = True
     # Tests choose their payment provider and mail explicitly, whatever the shell exports.
     STRIPE_SECRET_KEY = None
@@ -137,6 +164,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"

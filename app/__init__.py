@@ -21,6 +21,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_observability(app)  # first, so its request id and timer see every other hook
     register_extensions(app)
     register_input_boundary(app)
     register_blueprints(app)
@@ -95,6 +96,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_signed_in_user)
     limiter.init_app(app)
+
+
+def register_observability(app: Flask) -> None:
+    from app.observability import register_observability as register
+
+    register(app)
 
 
 def register_input_boundary(app: Flask) -> None:

@@ -8,6 +8,7 @@ import email.policy
 import hashlib
 import io
 import os
+import random
 import re
 import secrets
 import shutil
@@ -17,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ from app.db import utcnow
 from app.demo import load_demo_data
 from app.extensions import db
 from app.orders.models import Order
-from config import ProductionConfig, TestConfig
+from config import ProductionConfig, TestConfig, engine_options
 from tests.fakes.stripe_server import event_payload, sign_payload, start_stripe_server
 
 _TEMP_DIR = Path(tempfile.mkdtemp(prefix="shop-tests-"))
@@ -46,7 +47,8 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TEMP_DIR / '
 
 
 def make_config(database_url: str = DATABASE_URL, **overrides) -> type[TestConfig]:
-    return type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    return type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url,
+                                             "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url), **overrides})
 
 
 def production_config(**settings) -> type[ProductionConfig]:
@@ -443,11 +445,11 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def committed_app(stripe_server, tmp_path):
-    """An app on its own database whose requests really commit, as under a live server."""
+def empty_postgres_database(suffix: str) -> str:
+    """The URL of an empty PostgreSQL database named after the suite's with this suffix (made if
+    missing), for tests whose data must really commit."""
     url = sa.make_url(DATABASE_URL)
-    name = f"{url.database}_concurrency"
+    name = f"{url.database}_{suffix}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
@@ -455,6 +457,13 @@ def committed_app(stripe_server, tmp_path):
     admin.dispose()
     database_url = url.set(database=name).render_as_string(hide_password=False)
     reset_database(database_url)
+    return database_url
+
+
+@pytest.fixture
+def committed_app(stripe_server, tmp_path):
+    """An app on its own database whose requests really commit, as under a live server."""
+    database_url = empty_postgres_database("concurrency")
     app = create_app(make_config(
         database_url, WTF_CSRF_ENABLED=False, MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": BUYERS},
@@ -528,6 +537,64 @@ def check_out_at_once(app: Flask, cookies: list[str]) -> list[tuple[int, str]]:
         return response.status_code, response.headers.get("Location", "")
 
     return run_at_once(len(cookies), check_out)
+
+
+# Many orders at once, as a shop that has traded for a year holds them (index and migration tests).
+DEMO_ORDER_STATUSES = (["shipped"] * 70 + ["paid"] * 10 + ["cancelled"] * 9 + ["refunded"] * 3
+                       + ["partially_refunded"] * 3 + ["payment_review"] * 1 + ["pending_payment"] * 2
+                       + ["payment_processing"] * 2)
+
+
+def insert_demo_orders(connection: sa.Connection, count: int, *, variants: list[tuple[int, str, int]],
+                       seed: int = 16, statuses: list[str] = DEMO_ORDER_STATUSES) -> list[int]:
+    """Bulk-insert `count` orders spread over the last year, with one to three lines each of these
+    (variant id, sku, price) and a realistic mix of statuses; returns their ids. Fills only the
+    columns the tables have, so it serves any revision from 0002 (orders) on."""
+    rng = random.Random(seed)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    metadata = sa.MetaData()
+    orders, lines = (sa.Table(name, metadata, autoload_with=connection) for name in ("orders", "order_lines"))
+    order_rows, line_sets = [], []
+    for index in range(count):
+        status = rng.choice(statuses)
+        created = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
+        chosen = [(rng.choice(variants), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
+        subtotal = sum(price * quantity for (_, _, price), quantity in chosen)
+        money_in = status not in ("pending_payment", "payment_processing", "cancelled")
+        paid = subtotal + 595 if money_in else 0
+        refunded = {"refunded": paid, "partially_refunded": 500}.get(status, 0)
+        shipped = created + timedelta(days=1) if status in ("shipped", "refunded", "partially_refunded") else None
+        order_rows.append({
+            "number": f"TW-D{seed:02d}{index:06d}", "status": status, "needs_review": index % 97 == 0,
+            "review_reason": "Disputed." if index % 97 == 0 else "", "held_reason": "", "user_id": None,
+            "email": f"shopper{rng.randrange(count // 2)}@{rng.choice(['example.com', 'mail.test', 'post.test'])}",
+            "cart_token": "", "currency": "USD", "subtotal_minor": subtotal, "shipping_minor": 595,
+            "total_minor": subtotal + 595, "discount_minor": 0, "amount_paid_minor": paid,
+            "amount_refunded_minor": refunded, "shipping_method": "standard",
+            "shipping_method_name": "Standard shipping", "payment_provider": "stripe",
+            "shipping_address": {"name": "Sam Lee", "line1": "1 Harbor Way", "city": "Portland", "state": "ME",
+                                 "postal_code": "04101", "country": "US"} if money_in else None,
+            "checkout_session_id": f"cs_demo_{seed}_{index}", "payment_intent_id": f"pi_demo_{seed}_{index}",
+            "checkout_url": "", "checkout_expires_at": created + timedelta(minutes=45),
+            "stock_held": status in ("pending_payment", "payment_processing"),
+            "paid_at": created + timedelta(minutes=3) if money_in else None,
+            "cancelled_at": created + timedelta(minutes=50) if status == "cancelled" else None,
+            "shipped_at": shipped, "carrier": "USPS" if shipped else "",
+            "tracking_number": f"9400{index:018d}" if shipped else "", "created_at": created, "updated_at": created,
+        })
+        line_sets.append([{"variant_id": variant_id, "product_name": "Magnesium Body Cream", "variant_label": sku,
+                           "sku": sku, "unit_price_minor": price, "quantity": quantity,
+                           "lot_number": "LOT-2026-11A" if shipped else ""}
+                          for (variant_id, sku, price), quantity in chosen])
+    kept = set(orders.c.keys())
+    ids = list(connection.execute(orders.insert().returning(orders.c.id, sort_by_parameter_order=True),
+                                  [{key: value for key, value in row.items() if key in kept} for row in order_rows]
+                                  ).scalars())
+    kept = set(lines.c.keys())
+    connection.execute(lines.insert(), [{**{key: value for key, value in line.items() if key in kept},
+                                         "order_id": order_id}
+                                        for order_id, order_lines in zip(ids, line_sets) for line in order_lines])
+    return ids
 
 
 def closed_port() -> int:

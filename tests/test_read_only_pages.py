@@ -57,8 +57,8 @@ def test_sqlite_pages_that_only_read_send_no_begin(served_app, path):
 
 @sqlite_only
 def test_sqlite_other_pages_keep_their_transaction(served_app):
-    """The contrast that shows the check above can fail: /healthz is not marked read-only."""
-    assert [sql.strip().upper() for sql in sent_sql(served_app, "/healthz")][0] == "BEGIN"
+    """The contrast that shows the check above can fail: /readyz is not marked read-only."""
+    assert [sql.strip().upper() for sql in sent_sql(served_app, "/readyz")][0] == "BEGIN"
 
 
 @postgres_only

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import request, session
+from flask import g, request, session
 
 from app.accounts.models import User
 from app.accounts.services import load_user
@@ -35,4 +35,5 @@ def load_signed_in_user(user_id: str) -> User | None:
     user = load_user(db.session, user_id=user_id)
     if user is not None and _BROWSER not in session:
         bind_session_to_browser()
+    g.signed_in_user_id = user.id if user else None  # for the request's log line (app/observability.py)
     return user

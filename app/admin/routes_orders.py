@@ -37,8 +37,8 @@ def order_list():
         return render_template("admin/orders.html", form=form, page=None)
     query = services.order_query(status=form.status.data or "", date_from=form.date_from.data,
                                  date_to=form.date_to.data, search=form.q.data or "")
-    page = db.paginate(query, page=request.args.get("page", 1, type=page_number), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = services.capped_page(db.session, query, page=request.args.get("page", 1, type=page_number),
+                                per_page=PAGE_SIZE)
     return render_template("admin/orders.html", form=form, page=page)
 
 

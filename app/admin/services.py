@@ -104,6 +104,47 @@ def order_query(*, status: str = "", date_from: date | None = None, date_to: dat
     return query
 
 
+@dataclass(frozen=True)
+class CappedPage:
+    """A page of a list whose count stops a little past it (`total` is then a floor): counting every
+    match of a broad filter reads most of the orders table, on every page view."""
+    items: list
+    page: int
+    per_page: int
+    total: int
+    capped: bool
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def capped_page(session: Session, query: Select, *, page: int, per_page: int, count_past: int = 1000) -> CappedPage:
+    """Rows of one page, and how many match, counted no further than `count_past` past its start:
+    the count walks the query's order (an index) and stops there."""
+    start = (page - 1) * per_page
+    limit = start + count_past + 1
+    total = session.scalar(select(func.count()).select_from(query.limit(limit).subquery())) or 0
+    items = list(session.scalars(query.limit(per_page).offset(start)))
+    return CappedPage(items=items, page=page, per_page=per_page, total=min(total, limit - 1), capped=total == limit)
+
+
 CSV_HEADER = ["number", "created_at", "status", "email", "items", "subtotal", "shipping", "discount",
               "discount_code", "total", "paid", "refunded", "currency", "shipping_method", "country", "carrier", "tracking_number"]
 

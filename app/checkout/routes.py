@@ -9,6 +9,7 @@ from app.checkout import bp, services
 from app.checkout.forms import CheckoutForm, PaymentActionForm
 from app.extensions import db
 from app.mail.services import commit_then_send
+from app.metrics import CHECKOUTS_STARTED
 from app.orders import payment_journey as journey
 from app.orders import services as orders
 from app.orders import shipping
@@ -97,6 +98,7 @@ def _start_payment(order):
     except journey.CheckoutClosed as error:
         return _back_to_cart(error)
     db.session.commit()
+    CHECKOUTS_STARTED.inc()
     return redirect(url, code=303)
 
 

@@ -1,7 +1,7 @@
 """Home page and the machine-readable routes every shop needs."""
-from flask import Response, current_app, jsonify, redirect, render_template, send_from_directory, url_for
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+import hmac
+
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
 
 from app import caching
 from app.catalog.services import product_cards
@@ -9,6 +9,8 @@ from app.content.services import list_articles, list_pages
 from app.core import bp
 from app.core.services import home_page
 from app.extensions import db
+from app.metrics import exposition
+from app.observability import readiness
 from app.storefront import read_only, reader
 
 
@@ -21,12 +23,31 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    """The process answers: a load balancer restarts it if not. Nothing else is checked, so a
+    database outage does not get every app server restarted (that is /readyz's question)."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """May this server take traffic: the database (and Redis, if used) answer in time."""
+    checks = readiness(db.engine, current_app.config["REDIS_URL"],
+                       timeout=current_app.config["READINESS_TIMEOUT_SECONDS"])
+    ready = all(result == "ok" for result in checks.values())
+    return jsonify(status="ok" if ready else "unavailable", **checks), 200 if ready else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus metrics, for trusted addresses or the bearer of METRICS_TOKEN only."""
+    config = current_app.config
+    token = config["METRICS_TOKEN"]
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if request.remote_addr not in config["METRICS_ALLOWED_ADDRESSES"] and not (
+            token and hmac.compare_digest(bearer.encode(), token.encode())):
+        abort(403)
+    return Response(exposition(config["PROMETHEUS_MULTIPROC_DIR"]),
+                    mimetype="text/plain; version=0.0.4; charset=utf-8")
 
 
 @bp.get("/sitemap.xml")

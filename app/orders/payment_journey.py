@@ -18,6 +18,7 @@ from app.catalog.services import (OutOfStock, lock_stock_rows, release_stock, re
                                   sell_reserved_stock)
 from app.db import hold_row, utcnow
 from app.discounts.services import count_use, release_use
+from app.metrics import PAYMENTS
 from app.money import format_money
 from app.orders.gateway import CheckoutFacts, Gateway, Payment, PaymentServiceUnavailable
 from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderStatus
@@ -79,6 +80,8 @@ def apply_checkout(session: Session, *, order_id: int, facts: CheckoutFacts, act
 def expire(session: Session, *, order_id: int, actor: str) -> str:
     """The provider closed the payment page unpaid: the order is cancelled and its stock released."""
     cancelled = cancel_unpaid(session, order_id=order_id, actor=actor, reason="The checkout session expired before payment.")
+    if cancelled:
+        PAYMENTS.labels("expired").inc()
     return "order cancelled: checkout expired" if cancelled else "no change"
 
 
@@ -112,6 +115,7 @@ def settle(session: Session, *, order_id: int, payment: Payment, actor: str) -> 
             _tell_confirmed(session, order_id=order_id)
             payment_recorded.send(session, order_id=order_id)
             session.flush()
+            PAYMENTS.labels("paid").inc()
             return "order paid"
         return settle(session, order_id=order_id, payment=payment, actor=actor)  # moved meanwhile: look again
     if order.status is OrderStatus.cancelled and not order.amount_paid_minor:
@@ -145,6 +149,7 @@ def _hold(session: Session, order: Order, payment: Payment, *, actor: str, reaso
                  data={"payment_intent": payment.payment_intent_id, "amount_minor": payment.amount_minor})
     payment_recorded.send(session, order_id=order.id)
     session.flush()
+    PAYMENTS.labels("held").inc()
     return "payment held for review"
 
 
@@ -168,6 +173,7 @@ def payment_failed(session: Session, *, order_id: int, actor: str) -> str:
                          source=AWAITING_MONEY):
         return "no change"
     _tell_cancelled(session, order_id=order_id)
+    PAYMENTS.labels("failed").inc()
     return "order cancelled: payment failed"
 
 

@@ -6,6 +6,7 @@ from wtforms import SelectChoice
 
 from app.extensions import csrf, db
 from app.mail.services import commit_then_send
+from app.metrics import WEBHOOK_EVENTS
 from app.orders.shipping import COUNTRIES as SHIPPING_COUNTRIES
 from app.orders.models import OrderStatus
 from app.payments import bp, test_gateway
@@ -22,9 +23,12 @@ def stripe_webhook():
         event = gateway.parse_webhook(request.get_data(), request.headers.get("Stripe-Signature", ""))
     except InvalidWebhook as error:
         current_app.logger.warning("Rejected webhook: %s", error)
+        WEBHOOK_EVENTS.labels("unknown", "rejected").inc()
         return jsonify(error="invalid webhook"), 400
     outcome = handle_event(db.session, provider=gateway.name, event=event)
     commit_then_send(db.session)
+    # The outcome's words before any colon ("duplicate", "order paid", "ignored"): a few known values.
+    WEBHOOK_EVENTS.labels(str(event.get("type", "unknown")), outcome.split(":")[0]).inc()
     return jsonify(received=True, outcome=outcome)
 
 
