@@ -93,7 +93,7 @@ def order_ship(number: str):
 
     def ship():
         lots = lot_numbers(request.form, order.lines)
-        orders.ship(db.session, order_id=order.id, carrier=form.carrier.data,
+        orders.ship(db.session, order_id=order.id, carrier=form.carrier_name(),
                     tracking_number=form.tracking_number.data, lot_numbers=lots, actor=current_user.email)
         return "Marked as shipped; the shopper has been emailed the tracking number."
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
+from app.orders.carriers import tracking_url
 from app.orders.shipping import delivery_estimate
 
 
@@ -174,6 +175,11 @@ class Order(TimestampMixin, Base):
     @classmethod
     def _needs_attention_expression(cls) -> ColumnElement[bool]:
         return (cls.status == OrderStatus.payment_review) | cls.needs_review.is_(True)
+
+    @property
+    def tracking_url(self) -> str:
+        """The carrier's page for this parcel; '' before shipping or for a carrier not in our list."""
+        return tracking_url(self.carrier, self.tracking_number)
 
     @property
     def delivery_estimate(self) -> str:
