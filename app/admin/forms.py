@@ -34,6 +34,7 @@ class OrderFilterForm(FlaskForm):
     date_from = DateField("From", validators=[Optional(), date_in_range])
     date_to = DateField("To", validators=[Optional(), date_in_range])
     q = StringField("Order number or email", validators=[Optional(), Length(max=255)])
+    abandoned = BooleanField("Show abandoned checkouts")
 
 
 class ShipForm(FlaskForm):

@@ -36,7 +36,7 @@ def order_list():
     if not form.validate():  # the form again with its messages, and no list it did not ask for
         return render_template("admin/orders.html", form=form, page=None)
     query = services.order_query(status=form.status.data or "", date_from=form.date_from.data,
-                                 date_to=form.date_to.data, search=form.q.data or "")
+                                 date_to=form.date_to.data, search=form.q.data or "", abandoned=form.abandoned.data)
     page = db.paginate(query, page=request.args.get("page", 1, type=page_number), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template("admin/orders.html", form=form, page=page)

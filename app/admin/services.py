@@ -87,9 +87,11 @@ def low_stock_variants(session: Session) -> list[Variant]:
 
 
 def order_query(*, status: str = "", date_from: date | None = None, date_to: date | None = None,
-                search: str = "") -> Select:
-    """Orders matching the admin list's filters, newest first."""
+                search: str = "", abandoned: bool = True) -> Select:
+    """Orders matching the admin list's filters, newest first; without abandoned checkouts if not abandoned."""
     query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if not abandoned:
+        query = query.where(~Order.abandoned)
     if status == "needs_review":
         query = query.where(Order.needs_review.is_(True))
     elif status:

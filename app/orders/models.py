@@ -6,7 +6,7 @@ from datetime import datetime
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, Enum, ForeignKey, Integer, String, Text, and_, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, Enum, ForeignKey, Integer, String, Text, and_, false, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -152,6 +152,20 @@ class Order(TimestampMixin, Base):
     def checkout_expired(self) -> bool:
         """The provider's payment page has timed out (its webhook or cron will close the order)."""
         return self.checkout_expires_at is not None and self.checkout_expires_at < utcnow()
+
+    @hybrid_property
+    def abandoned(self) -> bool:
+        """A checkout the shopper never paid: closed unpaid, or its payment page timed out. Staff lists
+        hide these by default; they are most of the rows and need nothing done."""
+        return self.amount_paid_minor == 0 and (
+            self.status is OrderStatus.cancelled or (self.status in OPEN_CHECKOUT and self.checkout_expired))
+
+    @abandoned.inplace.expression
+    @classmethod
+    def _abandoned_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.amount_paid_minor == 0, or_(
+            cls.status == OrderStatus.cancelled,
+            and_(cls.status.in_(OPEN_CHECKOUT), cls.checkout_expires_at < utcnow())))
 
     @property
     def can_refund(self) -> bool:
