@@ -39,8 +39,8 @@ def register_date_filters(app: Flask) -> None:
         day = _aware(value).astimezone(zone).date() if isinstance(value, datetime) else value
         return _date(day, style, locale)
 
-    def datetime_filter(value: datetime, style: str = "short") -> str:
-        return _datetime(_aware(value), style, zone, locale)
+    def datetime_filter(value: datetime | None, style: str = "short") -> str:
+        return _datetime(_aware(value), style, zone, locale) if value is not None else ""
 
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(datetime_filter, "datetime")

@@ -37,6 +37,13 @@ class OrderFilterForm(FlaskForm):
     abandoned = BooleanField("Show abandoned checkouts")
 
 
+class CustomerSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField("Email, or its start", validators=[Optional(), Length(max=255)])
+
+
 class ShipForm(FlaskForm):
     carrier = SelectField("Carrier", choices=[SelectChoice(name, name) for name in CARRIERS]
                           + [SelectChoice(OTHER, "Other (type its name)")],

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, Enum, ForeignKey, Integer, String, Text, and_, false, or_
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ColumnElement, Enum, ForeignKey, Index, Integer, String, Text, and_,
+                        false, func, or_, text)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +63,8 @@ MOVES: dict[str, Move] = {
 }
 del S
 
+# Orders that sold something: the money was kept (refunds after shipping still count as a sale).
+SOLD = frozenset({OrderStatus.paid, OrderStatus.shipped, OrderStatus.partially_refunded, OrderStatus.refunded})
 # Money is expected and not yet confirmed by the provider.
 AWAITING_MONEY = MOVES["pay"].sources
 # Stripe's checkout can still be paid: the shopper may be on the payment page.
@@ -78,6 +81,9 @@ class Order(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("total_minor = subtotal_minor + shipping_minor", name="total_adds_up"),
         CheckConstraint("amount_refunded_minor >= 0", name="refund_not_negative"),
+        # Customers are grouped and searched by email whatever its case (migration 0015).
+        Index("ix_orders_email_lower", func.lower(text("email")).label("email_lower"),
+              postgresql_ops={"email_lower": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,7 @@ ACCESS = {
     "/reports": {"admin", "fulfilment"},
     "/products": {"admin"},
     "/staff": {"admin"},
+    "/customers": {"admin"},
     "/audit": {"admin"},
 }
 SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1",
