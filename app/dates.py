@@ -9,7 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_timezone_name
-from flask import Flask
+from flask import Flask, current_app
 
 
 @lru_cache(maxsize=1024)
@@ -23,6 +23,11 @@ def _datetime(value: datetime, style: str, zone: ZoneInfo, locale: str) -> str:
     return (format_datetime(value, format=style, tzinfo=zone, locale=locale) + " "
             + get_timezone_name(value.astimezone(zone), width="short", zone_variant=None, locale=locale,
                                 return_zone=False))
+
+
+def shop_zone() -> ZoneInfo:
+    """SHOP_TIMEZONE, for code that counts by the shop's days (the dashboard, date filters)."""
+    return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
 
 
 def _aware(value: datetime) -> datetime:

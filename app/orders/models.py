@@ -171,7 +171,10 @@ class Order(TimestampMixin, Base):
     def _abandoned_expression(cls) -> ColumnElement[bool]:
         return and_(cls.amount_paid_minor == 0, or_(
             cls.status == OrderStatus.cancelled,
-            and_(cls.status.in_(OPEN_CHECKOUT), cls.checkout_expires_at < utcnow())))
+            # "IS NOT NULL": without it an open checkout with no expiry would make the whole test NULL,
+            # and "not abandoned" would drop it too.
+            and_(cls.status.in_(OPEN_CHECKOUT), cls.checkout_expires_at.is_not(None),
+                 cls.checkout_expires_at < utcnow())))
 
     @property
     def can_refund(self) -> bool:

@@ -5,6 +5,7 @@ import email.policy
 import io
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -156,9 +157,10 @@ def test_notes_go_on_the_timeline(sign_in, paid_order):
     assert "Gift wrap please" in html and "fulfilment@tidewater.example" in html
 
 
-def test_csv_export_streams_orders_in_the_date_range(sign_in, paid_order):
+def test_csv_export_streams_orders_in_the_date_range(app, sign_in, paid_order):
     client = sign_in("fulfilment")
-    response = client.get(f"/admin/orders/export.csv?date_from={paid_order.created_at.date().isoformat()}")
+    placed_on = paid_order.created_at.astimezone(ZoneInfo(app.config["SHOP_TIMEZONE"])).date()  # the shop's day
+    response = client.get(f"/admin/orders/export.csv?date_from={placed_on.isoformat()}")
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == "attachment; filename=orders.csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))

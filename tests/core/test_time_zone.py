@@ -48,3 +48,10 @@ def test_a_date_is_the_day_it_was_in_the_shops_zone(app):
     with app.test_request_context():
         rendered = app.jinja_env.from_string("{{ moment | date('long') }}").render(moment=LATE_EVENING_IN_NEW_YORK)
     assert rendered == "December 7, 2026"
+
+
+def test_staff_date_filters_count_the_shops_days(app, sign_in, order):
+    """Placed at 10:30 pm on the 7th in New York (03:30 UTC on the 8th): an order of the 7th."""
+    staff = sign_in("fulfilment")
+    assert order.number in staff.get("/admin/orders?date_from=2026-12-07&date_to=2026-12-07").get_data(as_text=True)
+    assert order.number not in staff.get("/admin/orders?date_from=2026-12-08").get_data(as_text=True)
