@@ -84,18 +84,24 @@ def _email_password_link(user: User | None, *, subject: str, template: str) -> N
         return response
 
 
+def _register_by_email(email: str, *, name: str = "") -> None:
+    """Start an account for EMAIL and mail it the link to choose a password, or, if it has an account,
+    the "you already have one" email; the caller's page says the same either way."""
+    user, created = services.start_registration(db.session, email=email, name=name)
+    db.session.commit()
+    if created:
+        _email_password_link(user, subject="Finish creating your account", template="account_welcome")
+    else:
+        _email_password_link(user if user.is_active else None, subject="You already have an account",
+                             template="account_exists")
+
+
 @bp.route("/account/register", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        user, created = services.start_registration(db.session, email=form.email.data, name=form.name.data or "")
-        db.session.commit()
-        if created:
-            _email_password_link(user, subject="Finish creating your account", template="account_welcome")
-        else:
-            _email_password_link(user if user.is_active else None, subject="You already have an account",
-                                 template="account_exists")
+        _register_by_email(form.email.data, name=form.name.data or "")
         # The same answer either way, so this form can't be used to find out who has an account.
         flash(f"We've sent an email to {form.email.data}. Follow its link to choose your password "
               "and finish signing up; the link works once, for an hour.", "success")
@@ -162,13 +168,7 @@ def account_from_order():
     order = find_order(db.session, number=number) if number else None
     if order is None or not order.email:
         abort(400)
-    user, created = services.start_registration(db.session, email=order.email)
-    db.session.commit()
-    if created:
-        _email_password_link(user, subject="Finish creating your account", template="account_welcome")
-    else:
-        _email_password_link(user if user.is_active else None, subject="You already have an account",
-                             template="account_exists")
+    _register_by_email(order.email)
     # No address: this page may be a forwarded email's link.
     flash("We've sent you an email. Follow its link within an hour to choose your password; "
           "this order will be in your account.", "success")
