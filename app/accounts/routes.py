@@ -149,13 +149,18 @@ def sign_out():
     return response
 
 
-def _order_token() -> str:
-    return "order-account:" + request.form.get("token", "")[:200]
+def _order_asked_for() -> str:
+    """The limit's key: the order the token names, not the token, which is new on each page view."""
+    try:
+        number = signed_number(request.form.get("token", "")[:200])
+    except StatusLinkExpired:
+        number = None
+    return f"order-account:{number or 'none'}"
 
 
 @bp.post("/account/from-order")
 @limiter.limit(SIGN_IN_LIMIT)
-@limiter.limit(ORDER_ACCOUNT_LIMIT, key_func=_order_token)
+@limiter.limit(ORDER_ACCOUNT_LIMIT, key_func=_order_asked_for)
 def account_from_order():
     """A guest's one tap on the confirmation page: the order's email gets the link to choose a
     password (the order joins the account then), or, if it has an account, the "you already have
