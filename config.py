@@ -61,6 +61,8 @@ class Config:
     SHOP_NAME = os.environ.get("SHOP_NAME", "Tidewater Magnesium Co.")
     SHOP_CURRENCY = "USD"
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en_US")
+    # Staff and shoppers see times in this zone (app/dates.py); the database keeps UTC.
+    SHOP_TIMEZONE = os.environ.get("SHOP_TIMEZONE", "America/New_York")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}"
     )

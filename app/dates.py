@@ -1,11 +1,15 @@
-"""Dates and times as the shop's locale writes them (en_US: "Nov 25, 2026"), for templates."""
+"""Dates and times as the shop's locale writes them (en_US: "Nov 25, 2026"), in the shop's time zone, for templates.
+
+Times are stored in UTC; they are shown in SHOP_TIMEZONE only here, by the `date` and `datetime` filters.
+"""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from flask import Flask
+from babel.dates import format_date, format_datetime, get_timezone_name
+from flask import Flask, current_app
 
 
 @lru_cache(maxsize=1024)
@@ -14,19 +18,34 @@ def _date(value: date, style: str, locale: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _datetime(value: datetime, style: str, locale: str) -> str:
-    return format_datetime(value, format=style, tzinfo="UTC", locale=locale) + " UTC"
+def _datetime(value: datetime, style: str, zone: ZoneInfo, locale: str) -> str:
+    # "EST" or "EDT" as the moment had it: a bare "ET" would hide which offset the time is in.
+    return (format_datetime(value, format=style, tzinfo=zone, locale=locale) + " "
+            + get_timezone_name(value.astimezone(zone), width="short", zone_variant=None, locale=locale,
+                                return_zone=False))
+
+
+def shop_zone() -> ZoneInfo:
+    """SHOP_TIMEZONE, for code that counts by the shop's days (the dashboard, date filters)."""
+    return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)  # stored times are UTC
 
 
 def register_date_filters(app: Flask) -> None:
-    """`{{ d | date }}` (medium, e.g. Nov 25, 2026), `| date("long")`, and `| datetime` in UTC."""
+    """`{{ d | date }}` (medium, e.g. Nov 25, 2026), `| date("long")`, and `| datetime`, in SHOP_TIMEZONE."""
     locale = app.config["SHOP_LOCALE"]
+    zone = ZoneInfo(app.config["SHOP_TIMEZONE"])
 
     def date_filter(value: date | datetime, style: str = "medium") -> str:
-        return _date(value.date() if isinstance(value, datetime) else value, style, locale)
+        # A moment's date is the day it fell on in the shop's zone: 11 pm in New York is not tomorrow.
+        day = _aware(value).astimezone(zone).date() if isinstance(value, datetime) else value
+        return _date(day, style, locale)
 
-    def datetime_filter(value: datetime, style: str = "short") -> str:
-        return _datetime(value, style, locale)
+    def datetime_filter(value: datetime | None, style: str = "short") -> str:
+        return _datetime(_aware(value), style, zone, locale) if value is not None else ""
 
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(datetime_filter, "datetime")

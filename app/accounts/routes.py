@@ -6,7 +6,7 @@ from flask import (abort, after_this_request, current_app, flash, redirect, rend
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, services
-from app.accounts.forms import NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
+from app.accounts.forms import AccountFromOrderForm, account_offer, NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
 from app.accounts.models import User
 from app.accounts.protection import bind_session_to_browser
 from app.cart.cookie import forget_cart_token, read_cart_token, remember_cart_token
@@ -15,8 +15,10 @@ from app.extensions import db, limiter
 from app.inputs import has_control_characters
 from app.mail.services import commit_then_send, queue_email
 from app.orders.services import claim_guest_orders, find_order, orders_for_user
+from app.orders.status_link import StatusLinkExpired, signed_number, status_url
 
 SIGN_IN_LIMIT = "5 per minute;30 per hour"  # per client address; sign-in counts only failures
+ORDER_ACCOUNT_LIMIT = "3 per hour"  # per order: the button mails its shopper, who should not be flooded
 # Per email typed, whoever sends it: an attack spread over many addresses is slowed too. Keyed on
 # the text, not the account, so the lock-out is the same for an email with no account.
 ACCOUNT_SIGN_IN_LIMIT = "10 per 15 minutes;30 per day"
@@ -82,18 +84,24 @@ def _email_password_link(user: User | None, *, subject: str, template: str) -> N
         return response
 
 
+def _register_by_email(email: str, *, name: str = "") -> None:
+    """Start an account for EMAIL and mail it the link to choose a password, or, if it has an account,
+    the "you already have one" email; the caller's page says the same either way."""
+    user, created = services.start_registration(db.session, email=email, name=name)
+    db.session.commit()
+    if created:
+        _email_password_link(user, subject="Finish creating your account", template="account_welcome")
+    else:
+        _email_password_link(user if user.is_active else None, subject="You already have an account",
+                             template="account_exists")
+
+
 @bp.route("/account/register", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        user, created = services.start_registration(db.session, email=form.email.data, name=form.name.data or "")
-        db.session.commit()
-        if created:
-            _email_password_link(user, subject="Finish creating your account", template="account_welcome")
-        else:
-            _email_password_link(user if user.is_active else None, subject="You already have an account",
-                                 template="account_exists")
+        _register_by_email(form.email.data, name=form.name.data or "")
         # The same answer either way, so this form can't be used to find out who has an account.
         flash(f"We've sent an email to {form.email.data}. Follow its link to choose your password "
               "and finish signing up; the link works once, for an hour.", "success")
@@ -141,6 +149,37 @@ def sign_out():
     return response
 
 
+def _order_asked_for() -> str:
+    """The limit's key: the order the token names, not the token, which is new on each page view."""
+    try:
+        number = signed_number(request.form.get("token", "")[:200])
+    except StatusLinkExpired:
+        number = None
+    return f"order-account:{number or 'none'}"
+
+
+@bp.post("/account/from-order")
+@limiter.limit(SIGN_IN_LIMIT)
+@limiter.limit(ORDER_ACCOUNT_LIMIT, key_func=_order_asked_for)
+def account_from_order():
+    """A guest's one tap on the confirmation page: the order's email gets the link to choose a
+    password (the order joins the account then), or, if it has an account, the "you already have
+    one" email. The page says the same either way, as registration does."""
+    form = AccountFromOrderForm()
+    try:
+        number = signed_number(form.token.data or "") if form.validate_on_submit() else None
+    except StatusLinkExpired:
+        number = None
+    order = find_order(db.session, number=number) if number else None
+    if order is None or not order.email:
+        abort(400)
+    _register_by_email(order.email)
+    # No address: this page may be a forwarded email's link.
+    flash("We've sent you an email. Follow its link within an hour to choose your password; "
+          "this order will be in your account.", "success")
+    return redirect(status_url(order), code=303)
+
+
 @bp.route("/account/reset", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def reset_request():
@@ -185,3 +224,20 @@ def order_detail(number: str):
     if order is None or order.user_id != current_user.id:
         abort(404)
     return render_template("accounts/order.html", order=order)
+
+
+@bp.get("/orders/<number>/status/<token>")
+def order_status(number: str, token: str):
+    """The order's page from the link in its emails, without signing in: read-only, and only what
+    the account's order page shows."""
+    try:
+        opens = signed_number(token) == number
+    except StatusLinkExpired:
+        return render_template("errors/error.html", code=410, title="This link has expired",
+                               message="Order links in our emails work for a few months. Sign in to see the "
+                                       "order in your account, or reply to any of our emails and we'll help."), 410
+    order = find_order(db.session, number=number) if opens else None
+    if order is None:
+        abort(404)
+    return render_template("accounts/order.html", order=order, from_email_link=True,
+                           account_offer=account_offer(order))

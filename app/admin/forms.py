@@ -13,6 +13,7 @@ from app.catalog.models import StockReason
 from app.discounts.models import CODE_LENGTH, DiscountKind
 from app.forms import WholeNumberRange
 from app.inputs import DATABASE_INT_MAX
+from app.orders.carriers import CARRIERS, OTHER, TRACKING_NUMBER_MAX
 from app.orders.models import OrderStatus
 
 CONFIRM = "Tick the box to confirm."
@@ -36,13 +37,29 @@ class OrderFilterForm(FlaskForm):
     date_from = DateField("From", validators=[Optional(), date_in_range])
     date_to = DateField("To", validators=[Optional(), date_in_range])
     q = StringField("Order number or email", validators=[Optional(), Length(max=255)])
+    abandoned = BooleanField("Show abandoned checkouts")
+
+
+class CustomerSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField("Email, or its start", validators=[Optional(), Length(max=255)])
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField("Carrier", validators=[DataRequired("Enter the carrier."), Length(max=60)])
+    carrier = SelectField("Carrier", choices=[SelectChoice(name, name) for name in CARRIERS]
+                          + [SelectChoice(OTHER, "Other (type its name)")],
+                          validators=[DataRequired("Choose the carrier.")])
+    other_carrier = StringField("Other carrier's name", validators=[Optional(), Length(max=60)])
     tracking_number = StringField("Tracking number", validators=[DataRequired("Enter the tracking number."),
-                                                                 Length(max=100)])
+                                                                 Length(max=TRACKING_NUMBER_MAX, message=(
+        f"A tracking number has at most {TRACKING_NUMBER_MAX} characters."))])
     confirm_shipped = BooleanField("The parcel has left: email the shopper", validators=[DataRequired(CONFIRM)])
+
+    def carrier_name(self) -> str:
+        """The listed carrier's name, or the one typed for "Other" ('' if none was: orders.ship refuses it)."""
+        return self.other_carrier.data or "" if self.carrier.data == OTHER else self.carrier.data
 
 
 def lot_numbers(form_data, lines) -> dict[int, str]:

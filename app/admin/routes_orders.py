@@ -36,7 +36,7 @@ def order_list():
     if not form.validate():  # the form again with its messages, and no list it did not ask for
         return render_template("admin/orders.html", form=form, page=None)
     query = services.order_query(status=form.status.data or "", date_from=form.date_from.data,
-                                 date_to=form.date_to.data, search=form.q.data or "")
+                                 date_to=form.date_to.data, search=form.q.data or "", abandoned=form.abandoned.data)
     page = services.capped_page(db.session, query, page=request.args.get("page", 1, type=page_number),
                                 per_page=PAGE_SIZE)
     return render_template("admin/orders.html", form=form, page=page)
@@ -93,7 +93,7 @@ def order_ship(number: str):
 
     def ship():
         lots = lot_numbers(request.form, order.lines)
-        orders.ship(db.session, order_id=order.id, carrier=form.carrier.data,
+        orders.ship(db.session, order_id=order.id, carrier=form.carrier_name(),
                     tracking_number=form.tracking_number.data, lot_numbers=lots, actor=current_user.email)
         return "Marked as shipped; the shopper has been emailed the tracking number."
 

@@ -1,4 +1,4 @@
-"""Staff accounts (admin only) and contact / reaction reports (admin and fulfilment)."""
+"""Customers and staff accounts (admin only), contact / reaction reports (admin and fulfilment)."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -6,15 +6,28 @@ from wtforms import SelectChoice
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.admin import bp, services
-from app.admin.forms import AssignReportForm, CloseReportForm, SignOutEverywhereForm, staff_form
+from app.admin.customers import customers
+from app.admin.forms import (AssignReportForm, CloseReportForm, CustomerSearchForm, SignOutEverywhereForm,
+                             staff_form)
 from app.contact import services as reports
 from app.contact.models import ContactReport
 from app.extensions import db
 from app.forms import flash_form_errors
+from app.inputs import page_number
 from app.security import role_required
 
 STAFF_FIELDS = ("email", "name", "role", "is_active_account")
 REPORT_FIELDS = ("status", "assigned_to_email", "resolution")
+
+
+@bp.get("/customers")
+@role_required()  # admin only: what each named person spent is more than marketing or fulfilment need
+def customer_list():
+    form = CustomerSearchForm(request.args)
+    if not form.validate():
+        return render_template("admin/customers.html", form=form, page=None)
+    page = customers(db.session, search=form.q.data or "", page=request.args.get("page", 1, type=page_number))
+    return render_template("admin/customers.html", form=form, page=page)
 
 
 @bp.get("/staff")

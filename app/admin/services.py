@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.admin.models import AuditEntry
 from app.admin.spreadsheets import SpreadsheetWriter
 from app.catalog.models import Product, StockMovement, Variant
+from app.dates import shop_zone
 from app.db import utcnow
 from app.money import to_major
 from app.orders.models import Order, OrderStatus
@@ -36,7 +37,8 @@ def snapshot(obj, *fields: str) -> dict:
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    """Midnight starting the day in the shop's time zone: staff count days as the shop lives them."""
+    return datetime.combine(day, time.min, tzinfo=shop_zone())
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Dashboard:
 
 
 def dashboard(session: Session, *, today: date | None = None) -> Dashboard:
-    today = today or utcnow().date()
+    zone = shop_zone()
+    today = today or utcnow().astimezone(zone).date()
     week_start = today - timedelta(days=today.weekday())
     placed = select(func.count(Order.id)).where(Order.status != OrderStatus.cancelled)
     first_day = today - timedelta(days=29)
@@ -64,7 +67,7 @@ def dashboard(session: Session, *, today: date | None = None) -> Dashboard:
     ).all()
     revenue = {first_day + timedelta(days=offset): 0 for offset in range(30)}
     for paid_at, amount in paid_rows:
-        day = paid_at.astimezone(timezone.utc).date()
+        day = paid_at.astimezone(zone).date()
         revenue[day] = revenue.get(day, 0) + amount
     return Dashboard(
         orders_today=session.scalar(placed.where(Order.created_at >= day_start(today))) or 0,
@@ -87,9 +90,11 @@ def low_stock_variants(session: Session) -> list[Variant]:
 
 
 def order_query(*, status: str = "", date_from: date | None = None, date_to: date | None = None,
-                search: str = "") -> Select:
-    """Orders matching the admin list's filters, newest first."""
+                search: str = "", abandoned: bool = True) -> Select:
+    """Orders matching the admin list's filters, newest first; without abandoned checkouts if not abandoned."""
     query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if not abandoned:
+        query = query.where(~Order.abandoned)
     if status == "needs_review":
         query = query.where(Order.needs_review.is_(True))
     elif status:

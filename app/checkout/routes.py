@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from app.accounts.forms import account_offer
 from app.cart.cookie import read_cart_token
 from app.cart.services import get_cart
 from app.checkout import bp, services
@@ -141,7 +142,8 @@ def success():
     """What the shop knows of the order now; while the payment is unconfirmed, a button (pressed by
     a line of JS at once) asks the provider."""
     order = _order_for_session(request.args.get("session_id", ""))
-    return render_template("checkout/success.html", order=order, form=PaymentActionForm())
+    return render_template("checkout/success.html", order=order, form=PaymentActionForm(),
+                           account_offer=account_offer(order))
 
 
 @bp.post("/checkout/success")

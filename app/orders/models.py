@@ -7,11 +7,12 @@ from datetime import datetime
 from dataclasses import dataclass
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, ColumnElement, Enum, ForeignKey, Index, Integer, String, Text, and_,
-                        false)
+                        false, func, or_, text)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
+from app.orders.carriers import tracking_url
 from app.orders.shipping import delivery_estimate
 
 
@@ -62,6 +63,8 @@ MOVES: dict[str, Move] = {
 }
 del S
 
+# Orders that sold something: the money was kept (refunds after shipping still count as a sale).
+SOLD = frozenset({OrderStatus.paid, OrderStatus.shipped, OrderStatus.partially_refunded, OrderStatus.refunded})
 # Money is expected and not yet confirmed by the provider.
 AWAITING_MONEY = MOVES["pay"].sources
 # Stripe's checkout can still be paid: the shopper may be on the payment page.
@@ -88,6 +91,9 @@ class Order(TimestampMixin, Base):
         Index("ix_orders_paid_at", "paid_at"),
         # Search by part of an email address (ILIKE '%...%'): trigrams on PostgreSQL.
         Index("ix_orders_email_search", "email", postgresql_using="gin", postgresql_ops={"email": "gin_trgm_ops"}),
+        # Customers are grouped and searched by email whatever its case (migration 0015).
+        Index("ix_orders_email_lower", func.lower(text("email")).label("email_lower"),
+              postgresql_ops={"email_lower": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +173,23 @@ class Order(TimestampMixin, Base):
         """The provider's payment page has timed out (its webhook or cron will close the order)."""
         return self.checkout_expires_at is not None and self.checkout_expires_at < utcnow()
 
+    @hybrid_property
+    def abandoned(self) -> bool:
+        """A checkout the shopper never paid: closed unpaid, or its payment page timed out. Staff lists
+        hide these by default; they are most of the rows and need nothing done."""
+        return self.amount_paid_minor == 0 and (
+            self.status is OrderStatus.cancelled or (self.status in OPEN_CHECKOUT and self.checkout_expired))
+
+    @abandoned.inplace.expression
+    @classmethod
+    def _abandoned_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.amount_paid_minor == 0, or_(
+            cls.status == OrderStatus.cancelled,
+            # "IS NOT NULL": without it an open checkout with no expiry would make the whole test NULL,
+            # and "not abandoned" would drop it too.
+            and_(cls.status.in_(OPEN_CHECKOUT), cls.checkout_expires_at.is_not(None),
+                 cls.checkout_expires_at < utcnow())))
+
     @property
     def can_refund(self) -> bool:
         return self.allows("refund_part") and self.refundable_minor > 0
@@ -189,6 +212,11 @@ class Order(TimestampMixin, Base):
     @classmethod
     def _needs_attention_expression(cls) -> ColumnElement[bool]:
         return (cls.status == OrderStatus.payment_review) | cls.needs_review.is_(True)
+
+    @property
+    def tracking_url(self) -> str:
+        """The carrier's page for this parcel; '' before shipping or for a carrier not in our list."""
+        return tracking_url(self.carrier, self.tracking_number)
 
     @property
     def delivery_estimate(self) -> str:

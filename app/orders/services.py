@@ -16,6 +16,8 @@ from app.catalog.services import lock_stock_rows, reserve_stock
 from app.db import utcnow
 from app.discounts.services import hold_use
 from app.mail.services import queue_email
+from app.orders.carriers import check_tracking_number
+from app.orders.status_link import status_url
 from app.orders.models import AWAITING_MONEY, OPEN_CHECKOUT, Order, OrderEvent, OrderLine, OrderStatus
 from app.orders.transitions import change_status, forget_loaded
 
@@ -164,7 +166,7 @@ def tell_shopper(session: Session, *, order_id: int, subject: str, template: str
     if not order.email:
         return
     queue_email(session, recipient=order.email, subject=subject.format(number=order.number),
-                template=template, order=order, order_id=order.id, **context)
+                template=template, order=order, order_id=order.id, status_url=status_url(order), **context)
     record_event(session, order_id=order_id, kind="email_sent", actor="system",
                  message=f"{template.replace('_', ' ').capitalize()} email queued to {order.email}.")
 
@@ -176,8 +178,11 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     if order.needs_review:
         raise OrderError(f"This order is flagged for review ({order.review_reason}) Resolve that, and mark "
                          "it reviewed, before shipping.")
-    if not carrier.strip() or not tracking_number.strip():
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
         raise OrderError("Enter the carrier and the tracking number.")
+    if problem := check_tracking_number(tracking_number):
+        raise OrderError(problem)
     missing = [line.sku for line in order.lines if not lot_numbers.get(line.id, "").strip()]
     if missing:
         raise OrderError(f"Enter the batch (lot) number for {', '.join(missing)}.")
@@ -185,8 +190,8 @@ def ship(session: Session, *, order_id: int, carrier: str, tracking_number: str,
     if too_long:
         raise OrderError(f"A batch (lot) number has at most {LOT_NUMBER_LENGTH} characters: check {', '.join(too_long)}.")
     if not order.can_ship or not change_status(session, order_id=order_id, source=order.status,
-                                               target=OrderStatus.shipped, shipped_at=utcnow(), carrier=carrier.strip(),
-                         tracking_number=tracking_number.strip()):
+                                               target=OrderStatus.shipped, shipped_at=utcnow(), carrier=carrier,
+                                               tracking_number=tracking_number):
         raise OrderError("Only paid orders that have not shipped yet can be shipped; "
                          f"this one is {order.status.label.lower()}{' and shipped' if order.shipped_at else ''}.")
     for line in order.lines:

@@ -9,8 +9,9 @@ def test_csv_export_neutralises_cells_that_would_start_a_formula(sign_in, paid_o
     paid_order.email = "=1+1@example.com"
     session.commit()
     client = sign_in("fulfilment")
-    page_after(client, ship(client, paid_order, carrier="=HYPERLINK(\"http://evil.example\",\"x\")",
-                            tracking_number="@SUM(1+1)"))
+    page_after(client, ship(client, paid_order, carrier="other", other_carrier="=HYPERLINK(\"http://evil.example\",\"x\")"))
+    paid_order.tracking_number = "@SUM(1+1)"  # the ship form refuses it now; orders shipped before may hold one
+    session.commit()
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/orders/export.csv").get_data(as_text=True))))
     row = next(row for row in rows if row["number"] == paid_order.number)
     assert row["email"] == "'=1+1@example.com"

@@ -21,6 +21,7 @@ ACCESS = {
     "/products": {"admin"},
     "/products/<int:product_id>/images": {"admin", "marketing"},
     "/staff": {"admin"},
+    "/customers": {"admin"},
     "/audit": {"admin"},
     "/jobs": {"admin"},
 }

@@ -87,12 +87,13 @@ def test_plain_text_confirmation_keeps_each_part_on_its_own_lines(shopper, sessi
     order = latest_order(session)
     confirmation, = outbox(app)
     paragraphs = confirmation.get_body(("plain",)).get_content().strip().split("\n\n")
-    totals, address, estimate, promise, signature = paragraphs[-5:]
+    totals, address, estimate, promise, status_link, signature = paragraphs[-6:]
     assert totals.splitlines()[-2] == "Total paid: $66.95"
     assert totals.splitlines()[-1].startswith(TAX_NOTE) and totals.splitlines()[-1].endswith("our prices.")
     assert address.splitlines()[:2] == ["Shipping to:", order.shipping_address["name"]]
     assert estimate == order.delivery_estimate
     assert promise == "We'll email you again when your order ships."
+    assert status_link.startswith(f"Your order's page: http://localhost/orders/{order.number}/status/")
     assert signature == app.config["SHOP_NAME"]
 
 

@@ -89,7 +89,7 @@ def test_fulfilment_ships_the_order_and_the_shopper_sees_the_tracking(browser, b
     assert_accessible(staff)
     staff.screenshot(path=screenshot_dir / "admin-order-desktop.png", full_page=True)
 
-    staff.get_by_label("Carrier").fill("USPS")
+    staff.get_by_label("Carrier", exact=True).select_option("USPS")
     staff.get_by_label("Tracking number").fill("9400111899223344556677")
     staff.get_by_label(re.compile(r"^Batch \(lot\) number for ")).fill("LOT-2026-11A")
     staff.get_by_label("The parcel has left: email the shopper").check()
