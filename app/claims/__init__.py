@@ -74,7 +74,7 @@ def rules() -> tuple[Rule, ...]:
     def compile_pattern(pattern: str) -> re.Pattern:
         for name, fragment in fragments.items():
             pattern = pattern.replace("{" + name + "}", fragment)
-        return re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
+        return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)  # whole words; "100%" too
 
     return tuple(
         Rule(id=entry["id"], applies_to=entry["applies_to"],

@@ -9,6 +9,7 @@ from app.admin import bp
 from app.admin.services import audit
 from app.admin.studio.forms import ArticleForm, PageForm, ProductCopyForm, VersionedForm
 from app.catalog.models import Product
+from app.claims import Finding
 from app.content.models import Article
 from app.extensions import db
 from app.studio.items import readable
@@ -50,3 +51,11 @@ def audit_copy(action: str, kind: str, object_id: int, before: dict | None, afte
     """An audit entry whose before and after are the changed fields as readable text."""
     audit(db.session, actor=current_user, action=action, obj_type=kind, obj_id=object_id,
           before=readable(kind, before), after=readable(kind, after))
+
+
+def show_findings(form: VersionedForm, findings: dict[str, list[Finding]]) -> None:
+    """Each refused field's claims, its reason and a safer wording, as that field's error."""
+    for name, found in findings.items():
+        form[name].errors = [*form[name].errors, *(
+            f"\u201c{', '.join(finding.words)}\u201d: {finding.rule.reason} Safer: {finding.rule.safer}"
+            for finding in found)]

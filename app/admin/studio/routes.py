@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.studio.common import audit_copy, editor_form, editor_url, studio_route
+from app.admin.studio.common import audit_copy, editor_form, editor_url, show_findings, studio_route
 from app.admin.studio.forms import ActionForm, NewArticleForm, PublishForm
 from app.claims import rules
 from app.db import utcnow
@@ -36,7 +36,7 @@ def studio_rules():
 def studio_edit(kind: str, object_id: int):
     item = db.get_or_404(KINDS[kind].model, object_id)
     draft = revisions.current_draft(db.session, kind=kind, object_id=object_id)
-    form, theirs, refused, conflict = editor_form(kind), None, {}, []
+    form, theirs, conflict = editor_form(kind), None, []
     if request.method == "GET":
         form.fill(draft.fields)
         form.version.data = draft.version
@@ -52,9 +52,12 @@ def studio_edit(kind: str, object_id: int):
             conflict = compare(kind, theirs.fields, form.copy_fields())
             form.version.data, form.version.raw_data = theirs.number, [str(theirs.number)]  # save on top of theirs next
             flash(str(error), "error")
+        except revisions.CopyRefused as error:
+            db.session.rollback()
+            show_findings(form, error.findings)
+            flash(str(error), "error")
         except revisions.StudioError as error:
             db.session.rollback()
-            refused = getattr(error, "findings", {})
             flash(str(error), "error")
         else:
             flash(f"Draft saved as revision {revision.number}. The public page is unchanged until you publish.",
@@ -63,7 +66,7 @@ def studio_edit(kind: str, object_id: int):
     else:
         flash_form_errors(form)
     return render_template(
-        "admin/studio/edit.html", kind=kind, item=item, form=form, draft=draft, refused=refused, theirs=theirs,
+        "admin/studio/edit.html", kind=kind, item=item, form=form, draft=draft, theirs=theirs,
         conflict=conflict,
         warnings=publishing.warnings_for(db.session, draft.revision) if draft.revision else [],
         publish_form=_publish_form(draft), action_form=ActionForm(),
