@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.catalog.errors import CatalogError
+from app.catalog.services import PRODUCT_COPY
 from app.claims import Finding, product_findings
 from app.content.services import ContentError
 from app.studio.items import KINDS, Kind
@@ -113,8 +114,7 @@ def check_copy(session: Session, kind: Kind, object_id: int, fields: dict) -> No
     """Refuse a slug that is taken and, for product copy, any drug claim (field by field)."""
     if kind.name == "product":
         by_field: dict[str, list[Finding]] = {}
-        for name in ("name", "slug", "summary", "description", "ingredients", "directions", "warnings",
-                     "seo_title", "seo_description"):
+        for name in PRODUCT_COPY:
             findings = product_findings(fields, (name,))
             if findings:
                 by_field[name] = findings

@@ -9,7 +9,8 @@ from wtforms import (DateField, DateTimeLocalField, FieldList, Form, FormField, 
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.admin.forms import SLUG, date_in_range
+from app.admin.forms import SLUG, ProductCopyFields, date_in_range
+from app.catalog.services import PRODUCT_COPY
 from app.forms import WholeNumberRange
 
 NOTE = "Note (optional: what changed and why)"
@@ -38,22 +39,11 @@ class VersionedForm(FlaskForm):
                 self[name].data = value
 
 
-class ProductCopyForm(VersionedForm):
-    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=160)])
-    slug = StringField("Web address (slug)", validators=[DataRequired("Enter a slug."), Length(max=120), SLUG])
-    summary = StringField("Summary", validators=[Length(max=300)])
-    description = TextAreaField("Description (Markdown)", validators=[Length(max=20000)])
-    ingredients = TextAreaField("Ingredients (INCI, comma-separated)", validators=[Length(max=5000)])
-    directions = TextAreaField("How to use (Markdown)", validators=[Length(max=5000)])
-    warnings = TextAreaField("Warnings (Markdown)", validators=[Length(max=5000)])
-    seo_title = StringField("SEO title", validators=[Length(max=70)])
-    seo_description = StringField("SEO description", validators=[Length(max=170)])
+class ProductCopyForm(ProductCopyFields, VersionedForm):
     articles = Checkboxes("Related Learn articles", choices=[], validate_choice=True)
 
     def copy_fields(self) -> dict:
-        return {name: self[name].data or "" for name in ("name", "slug", "summary", "description", "ingredients",
-                                                         "directions", "warnings", "seo_title", "seo_description")
-                } | {"articles": sorted(self.articles.data or [])}
+        return {name: self[name].data or "" for name in PRODUCT_COPY} | {"articles": sorted(self.articles.data or [])}
 
 
 class SourceForm(Form):
