@@ -4,6 +4,7 @@ from app.admin.models import AuditEntry
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, ProductImage, ProductRedirect, StockMovement, StockReason, Variant
 from app.contact.models import ContactReport, ReportKind, ReportStatus
+from app.core.models import HomePage
 from app.content.models import Article, ContentRedirect, Page, article_products
 from app.mail.models import OutboxMessage
 from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
@@ -22,6 +23,7 @@ __all__ = [
     "User",
     "Cart",
     "CartLine",
+    "HomePage",
     "Order",
     "OrderEvent",
     "OrderLine",

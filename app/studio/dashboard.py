@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.content.models import Article, Page
+from app.core.models import HOME_PAGE_ID
 from app.studio.models import Revision
 from app.studio.items import KINDS
 from app.studio.revisions import check_copy
@@ -35,15 +36,20 @@ class Board:
     products: list[Item] = field(default_factory=list)
     articles: list[Item] = field(default_factory=list)
     pages: list[Item] = field(default_factory=list)
+    home: list[Item] = field(default_factory=list)
     review_due: list[Article] = field(default_factory=list)
 
     @property
+    def everything(self) -> list[Item]:
+        return self.home + self.products + self.articles + self.pages
+
+    @property
     def drafts_waiting(self) -> list[Item]:
-        return [item for item in self.products + self.articles + self.pages if item.draft and not item.scheduled]
+        return [item for item in self.everything if item.draft and not item.scheduled]
 
     @property
     def scheduled(self) -> list[Item]:
-        return sorted((item for item in self.products + self.articles + self.pages if item.scheduled),
+        return sorted((item for item in self.everything if item.scheduled),
                       key=lambda item: item.scheduled)
 
 
@@ -66,6 +72,7 @@ def board(session: Session, *, today: date) -> Board:
             result.review_due.append(article)
     for page in session.scalars(select(Page).order_by(Page.title)):
         result.pages.append(Item("page", page.id, page.title, True, drafts.get(("page", page.id))))
+    result.home.append(Item("home", HOME_PAGE_ID, "Home page", True, drafts.get(("home", HOME_PAGE_ID))))
     result.review_due.sort(key=lambda article: article.reviewed_on)
     return result
 

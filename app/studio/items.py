@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog import services as catalog
 from app.catalog.models import Product
 from app.content import services as content
 from app.content.models import Article, Page, article_products
+from app.core.models import HomePage
 
 # Field name -> label, in the order the editor shows them. Lists (sources, related items) are
 # kept as lists; everything else is text.
@@ -25,6 +26,8 @@ ARTICLE_FIELDS = {
     "sources": "Sources", "reviewed_on": "Last reviewed", "reviewed_by": "Reviewed by",
     "products": "Related products",
 }
+HOME_FIELDS = {"eyebrow": "Line above the heading", "title": "Heading", "lead": "Introduction",
+               "featured": "Featured products"}
 PAGE_FIELDS = {"title": "Title", "slug": "Web address (slug)", "summary": "Summary", "body": "Body",
                "effective_on": "Effective from"}
 
@@ -36,11 +39,9 @@ class Kind:
     fields: dict[str, str]
     live: Callable[[Session, object], dict]  # the public text, as revision fields
     apply: Callable[[Session, object, dict], None]  # make a revision's fields the public text
-    check_slug: Callable[[Session, int, str], None]
+    check_slug: Callable[[Session, int, str], None] | None
     long_text: tuple[str, ...] = ()  # fields the claims check reads as articles
-
-    def title(self, fields: dict) -> str:
-        return str(fields.get("name") or fields.get("title") or "")
+    product_copy: tuple[str, ...] = ()  # fields held to the product rules (a drug claim is refused)
 
 
 def _product_live(session: Session, product: Product) -> dict:
@@ -75,9 +76,21 @@ def _page_live(session: Session, page: Page) -> dict:
             "effective_on": page.effective_on.isoformat() if page.effective_on else ""}
 
 
+def _home_live(session: Session, home: HomePage) -> dict:
+    featured = select(Product.slug).where(Product.is_featured.is_(True)).order_by(Product.slug)
+    return {"eyebrow": home.eyebrow, "title": home.title, "lead": home.lead, "featured": list(session.scalars(featured))}
+
+
+def _home_apply(session: Session, home: HomePage, fields: dict) -> None:
+    home.eyebrow, home.title, home.lead = fields["eyebrow"], fields["title"], fields["lead"]
+    session.execute(update(Product).values(is_featured=Product.slug.in_(fields["featured"])))
+    session.flush()
+
+
 KINDS = {
     "product": Kind("product", Product, PRODUCT_FIELDS, _product_live, _product_apply,
-                    lambda session, object_id, slug: catalog.check_slug_free(session, slug=slug, product_id=object_id)),
+                    lambda session, object_id, slug: catalog.check_slug_free(session, slug=slug, product_id=object_id),
+                    product_copy=catalog.PRODUCT_COPY),
     "article": Kind("article", Article, ARTICLE_FIELDS, _article_live,
                     lambda session, article, fields: content.publish_article(session, article=article, fields=fields),
                     lambda session, object_id, slug: content.check_slug_free(
@@ -88,6 +101,9 @@ KINDS = {
                  lambda session, object_id, slug: content.check_slug_free(
                      session, kind="page", slug=slug, object_id=object_id),
                  long_text=("summary", "body")),
+    # The hero sits above the featured products, so it is held to what product copy may say.
+    "home": Kind("home", HomePage, HOME_FIELDS, _home_live, _home_apply, None,
+                 product_copy=("eyebrow", "title", "lead")),
 }
 
 

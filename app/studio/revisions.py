@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.catalog.errors import CatalogError
-from app.catalog.services import PRODUCT_COPY
 from app.claims import Finding, product_findings
 from app.content.services import ContentError
 from app.studio.items import KINDS, Kind
@@ -110,16 +109,17 @@ def restore(session: Session, *, kind: str, object_id: int, number: int, author)
                       note=f"Restored from revision {number}")
 
 
-def check_copy(session: Session, kind: Kind, object_id: int, fields: dict) -> None:
-    """Refuse a slug that is taken and, for product copy, any drug claim (field by field)."""
-    if kind.name == "product":
-        by_field: dict[str, list[Finding]] = {}
-        for name in PRODUCT_COPY:
-            findings = product_findings(fields, (name,))
-            if findings:
-                by_field[name] = findings
-        if by_field:
-            raise CopyRefused(by_field)
+def check_copy(session: Session, kind: Kind, object_id: int | None, fields: dict) -> None:
+    """Refuse a slug that is taken and any drug claim in copy held to the product rules, field by field."""
+    by_field: dict[str, list[Finding]] = {}
+    for name in kind.product_copy:
+        findings = product_findings(fields, (name,))
+        if findings:
+            by_field[name] = findings
+    if by_field:
+        raise CopyRefused(by_field)
+    if kind.check_slug is None:
+        return
     try:
         kind.check_slug(session, object_id, fields["slug"])
     except (CatalogError, ContentError) as error:

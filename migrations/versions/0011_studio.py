@@ -1,5 +1,5 @@
-"""studio: revisions of shop copy, old slugs of articles and pages, a page's effective date and an
-article's reviewer
+"""studio: revisions of shop copy, old slugs of articles and pages, a page's effective date, an
+article's reviewer, and the home page's hero copy
 
 Revision ID: 0011
 Revises: 0009
@@ -53,9 +53,24 @@ def upgrade():
         batch_op.add_column(sa.Column("reviewed_by", sa.String(length=120), nullable=False, server_default=""))
     with op.batch_alter_table("pages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("effective_on", sa.Date(), nullable=True))
+    home_page = op.create_table(
+        "home_page",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("eyebrow", sa.String(length=120), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("lead", sa.String(length=400), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_home_page")),
+    )
+    # The hero as templates/core/home.html wrote it until the studio could edit it.
+    op.bulk_insert(home_page, [{
+        "id": 1, "eyebrow": "Small-batch magnesium body care", "title": "Unwind tired muscles at the end of the day",
+        "lead": "Rich magnesium creams, a whipped body butter and a cooling travel stick, made for slow evening "
+                "massages after long days at a desk or on your feet.",
+    }])
 
 
 def downgrade():
+    op.drop_table("home_page")
     with op.batch_alter_table("pages", schema=None) as batch_op:
         batch_op.drop_column("effective_on")
     with op.batch_alter_table("articles", schema=None) as batch_op:

@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from app.catalog.models import Product
 from app.content.models import Article, Page
+from app.core.models import HomePage
 from app.studio.revisions import current_draft
 from tests.conftest import csrf
 
-PLURALS = {"product": "products", "article": "articles", "page": "pages"}
-MODELS = {"product": Product, "article": Article, "page": Page}
+PLURALS = {"product": "products", "article": "articles", "page": "pages", "home": "home"}
+MODELS = {"product": Product, "article": Article, "page": Page, "home": HomePage}
 
 
 def item_id(session, kind: str, slug: str) -> int:

@@ -9,7 +9,7 @@ from app.admin.models import AuditEntry
 from app.db import utcnow
 from app.studio.models import Revision
 from app.studio.publishing import publish_due
-from tests.conftest import csrf, page_after
+from tests.conftest import card_titles, csrf, page_after
 from tests.studio.conftest import editor, flashes, form_data, item_id, publish, save
 
 CREAM = "magnesium-body-cream"
@@ -164,3 +164,22 @@ def test_a_stale_publish_is_refused(app, session, marketing):
     response = publish(marketing, "product", product_id, 1)
     assert "The draft changed since you opened it" in " ".join(flashes(page_after(marketing, response)))
     assert "Draft one." not in public(app.test_client(), f"/products/{CREAM}")
+
+
+def test_the_home_hero_and_featured_products_change_when_published(app, session, marketing):
+    shopper = app.test_client()
+    response = save(marketing, session, "home", 1, title="Slow evenings, soft skin", featured=["magnesium-travel-stick"])
+    assert "Draft saved as revision 1" in page_after(marketing, response)
+    home = public(shopper, "/")
+    assert "Slow evenings, soft skin" not in home and "Unwind tired muscles at the end of the day" in home
+    publish(marketing, "home", 1, 1)
+    home = public(shopper, "/")
+    assert "<h1>Slow evenings, soft skin</h1>" in home
+    featured = home.split('id="featured-heading"')[1].split("</section>")[0]
+    assert card_titles(featured) == ["Magnesium Travel Stick"]
+
+
+def test_the_home_hero_is_held_to_product_copy_rules(session, marketing):
+    response = save(marketing, session, "home", 1, lead="Relieves back pain overnight.")
+    assert response.status_code == 200
+    assert "Promising relief" in response.get_data(as_text=True).split('id="lead-error">')[1]

@@ -37,9 +37,10 @@ def test_a_payload_in_every_field_is_never_live(app, session, marketing, sign_in
         "article": save(marketing, session, "article", article_id, **fill(payload, ARTICLE_TEXT),
                         sources=[{"title": payload, "authors": payload, "publisher": payload, "year": "2020"}]),
         "page": save(marketing, session, "page", page_id, **fill(payload, PAGE_TEXT)),
+        "home": save(marketing, session, "home", 1, **fill(payload, ("eyebrow", "title", "lead"))),
     }
     staff_pages = ["/admin/", "/admin/content"]
-    for kind, object_id in (("product", product_id), ("article", article_id), ("page", page_id)):
+    for kind, object_id in (("product", product_id), ("article", article_id), ("page", page_id), ("home", 1)):
         assert saved[kind].status_code == 303, (kind, saved[kind].get_data(as_text=True)[-3000:])
         version = form_data(session, kind, object_id)["version"]
         acknowledge = ["uncited-figure", "absolute-promise", "condition-beside-product", "old-source-present-tense"]

@@ -7,15 +7,16 @@ from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.services import audit
-from app.admin.studio.forms import ArticleForm, PageForm, ProductCopyForm, VersionedForm
+from app.admin.studio.forms import ArticleForm, HomeForm, PageForm, ProductCopyForm, VersionedForm
 from app.catalog.models import Product
 from app.claims import Finding
 from app.content.models import Article
 from app.extensions import db
 from app.studio.items import readable
 
-PLURALS = {"product": "products", "article": "articles", "page": "pages"}
-FORMS: dict[str, type[VersionedForm]] = {"product": ProductCopyForm, "article": ArticleForm, "page": PageForm}
+PLURALS = {"product": "products", "article": "articles", "page": "pages", "home": "home"}
+FORMS: dict[str, type[VersionedForm]] = {"product": ProductCopyForm, "article": ArticleForm, "page": PageForm,
+                                         "home": HomeForm}
 
 
 def studio_route(path: str, kinds: tuple[str, ...] = tuple(PLURALS), **options):
@@ -41,8 +42,8 @@ def editor_form(kind: str) -> VersionedForm:
     if kind == "product":
         form.articles.choices = [tuple(row) for row in db.session.execute(
             select(Article.slug, Article.title).order_by(Article.position, Article.title))]
-    elif kind == "article":
-        form.products.choices = [tuple(row) for row in db.session.execute(
+    elif kind in ("article", "home"):
+        (form.products if kind == "article" else form.featured).choices = [tuple(row) for row in db.session.execute(
             select(Product.slug, Product.name).order_by(Product.position, Product.name))]
     return form
 

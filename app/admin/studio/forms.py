@@ -16,11 +16,10 @@ from app.forms import WholeNumberRange
 NOTE = "Note (optional: what changed and why)"
 
 
-class Checkboxes(SelectMultipleField):
+def checkboxes(label: str, **options) -> SelectMultipleField:
     """A list of checkboxes: easier than a multiple select on a phone and for a screen reader."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+    return SelectMultipleField(label, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                               choices=[], **options)
 
 
 class VersionedForm(FlaskForm):
@@ -40,7 +39,7 @@ class VersionedForm(FlaskForm):
 
 
 class ProductCopyForm(ProductCopyFields, VersionedForm):
-    articles = Checkboxes("Related Learn articles", choices=[], validate_choice=True)
+    articles = checkboxes("Related Learn articles")
 
     def copy_fields(self) -> dict:
         return {name: self[name].data or "" for name in PRODUCT_COPY} | {"articles": sorted(self.articles.data or [])}
@@ -64,7 +63,7 @@ class ArticleForm(VersionedForm):
     sources = FieldList(FormField(SourceForm), min_entries=1, max_entries=30)
     reviewed_on = DateField("Last reviewed on", validators=[InputRequired("Enter the review date."), date_in_range])
     reviewed_by = StringField("Reviewed by", validators=[Length(max=120)])
-    products = Checkboxes("Related products", choices=[], validate_choice=True)
+    products = checkboxes("Related products")
 
     def copy_fields(self) -> dict:
         sources = [{key: value for key, value in entry.data.items() if value not in ("", None)}
@@ -100,6 +99,17 @@ class PageForm(VersionedForm):
         self.effective_on.data = date.fromisoformat(fields["effective_on"]) if fields.get("effective_on") else None
 
 
+class HomeForm(VersionedForm):
+    eyebrow = StringField("Line above the heading", validators=[Length(max=120)])
+    title = StringField("Heading", validators=[DataRequired("Enter a heading."), Length(max=200)])
+    lead = TextAreaField("Introduction", validators=[Length(max=400)])
+    featured = checkboxes("Featured products")
+
+    def copy_fields(self) -> dict:
+        return {"eyebrow": self.eyebrow.data or "", "title": self.title.data, "lead": self.lead.data or "",
+                "featured": sorted(self.featured.data or [])}
+
+
 class NewArticleForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=200)])
     slug = StringField("Web address (slug)", validators=[DataRequired("Enter a slug."), Length(max=120), SLUG])
@@ -110,7 +120,7 @@ class PublishForm(FlaskForm):
 
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired("Reload the page and try again."),
                                                                   WholeNumberRange(min=1, max=1_000_000)])
-    acknowledge = Checkboxes("I have read these warnings and the text stands as written", choices=[])
+    acknowledge = checkboxes("I have read these warnings and the text stands as written")
     publish_at = DateTimeLocalField("Publish at (UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
 
     def validate_publish_at(self, field) -> None:

@@ -12,6 +12,7 @@ from app.catalog.models import Product, render_ingredients
 from app.catalog.services import product_cards
 from app.content.cards import ArticleLink
 from app.content.models import Article
+from app.core.services import Hero, home_page
 from app.db import utcnow
 from app.extensions import db
 from app.markup import render_markdown
@@ -69,4 +70,11 @@ def _page(object_id: int, fields: dict, label: str) -> str:
     return render_template("content/page.html", page=page, preview=label)
 
 
-_RENDERERS = {"product": _product, "article": _article, "page": _page}
+def _home(object_id: int, fields: dict, label: str) -> str:
+    _, _, articles = home_page(db.session)
+    hero = Hero(fields["eyebrow"], fields["title"], fields["lead"])
+    products = [card for card in product_cards(db.session) if card.slug in fields["featured"]]
+    return render_template("core/home.html", hero=hero, products=products, articles=articles, preview=label)
+
+
+_RENDERERS = {"product": _product, "article": _article, "page": _page, "home": _home}
