@@ -63,8 +63,8 @@ def studio_edit(kind: str, object_id: int):
             flash(f"Draft saved as revision {revision.number}. The public page is unchanged until you publish.",
                   "success")
             return redirect(editor_url(kind, object_id), code=303)
-    else:
-        flash_form_errors(form)
+    else:  # each message is shown beside its field (sources' too, which nest a form per source)
+        flash("Nothing was saved: see the notes beside the fields.", "error")
     return render_template(
         "admin/studio/edit.html", kind=kind, item=item, form=form, draft=draft, theirs=theirs,
         conflict=conflict,

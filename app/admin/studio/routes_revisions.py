@@ -46,17 +46,18 @@ def studio_diff(kind: str, object_id: int):
                            fields=compare(kind, first.fields, second.fields))
 
 
-@studio_route("/revisions/<int:number>/restore", methods=["POST"], endpoint="studio_restore")
+@studio_route("/revisions/<int:revision>/restore", methods=["POST"], endpoint="studio_restore")
 @role_required("marketing")
-def studio_restore(kind: str, object_id: int, number: int):
+def studio_restore(kind: str, object_id: int, revision: int):
     _item_or_404(kind, object_id)
     if ActionForm().validate_on_submit():
         try:
             before = revisions.current_draft(db.session, kind=kind, object_id=object_id).fields
-            revision = revisions.restore(db.session, kind=kind, object_id=object_id, number=number, author=current_user)
-            audit_copy(f"{kind}.restore", kind, object_id, before, revision.fields)
+            restored = revisions.restore(db.session, kind=kind, object_id=object_id, number=revision,
+                                         author=current_user)
+            audit_copy(f"{kind}.restore", kind, object_id, before, restored.fields)
             db.session.commit()
-            flash(f"Revision {number} restored as the new draft (revision {revision.number}). Nothing is published "
+            flash(f"Revision {revision} restored as the new draft (revision {restored.number}). Nothing is published "
                   "until you publish it.", "success")
         except revisions.StudioError as error:
             db.session.rollback()
@@ -64,27 +65,27 @@ def studio_restore(kind: str, object_id: int, number: int):
     return redirect(editor_url(kind, object_id), code=303)
 
 
-@studio_route("/revisions/<int:number>/preview", endpoint="studio_preview")
+@studio_route("/revisions/<int:revision>/preview", endpoint="studio_preview")
 @role_required("marketing")
-def studio_preview(kind: str, object_id: int, number: int):
+def studio_preview(kind: str, object_id: int, revision: int):
     _item_or_404(kind, object_id)
-    revision = _revision_or_404(kind, object_id, number)
+    shown = _revision_or_404(kind, object_id, revision)
     try:
-        html = render_preview(revision, label=f"Preview of revision {revision.number}: not public until published.")
+        html = render_preview(shown, label=f"Preview of revision {shown.number}: not public until published.")
     except NothingToPreview as error:
         flash(str(error), "error")
         return redirect(editor_url(kind, object_id), code=303)
     return html
 
 
-@studio_route("/revisions/<int:number>/share", methods=["POST"], endpoint="studio_share")
+@studio_route("/revisions/<int:revision>/share", methods=["POST"], endpoint="studio_share")
 @role_required("marketing")
-def studio_share(kind: str, object_id: int, number: int):
+def studio_share(kind: str, object_id: int, revision: int):
     item = _item_or_404(kind, object_id)
-    revision = _revision_or_404(kind, object_id, number)
+    shared = _revision_or_404(kind, object_id, revision)
     if not ActionForm().validate_on_submit():
         abort(400)
-    link = url_for("preview.shared", token=share_token(current_app.config["SECRET_KEY"], revision_id=revision.id),
+    link = url_for("preview.shared", token=share_token(current_app.config["SECRET_KEY"], revision_id=shared.id),
                    _external=True)
-    return render_template("admin/studio/share.html", kind=kind, item=item, revision=revision, link=link,
+    return render_template("admin/studio/share.html", kind=kind, item=item, revision=shared, link=link,
                            days=SHARE_DAYS)
