@@ -65,22 +65,18 @@ def studio_edit(kind: str, object_id: int):
             return redirect(editor_url(kind, object_id), code=303)
     else:  # each message is shown beside its field (sources' too, which nest a form per source)
         flash("Nothing was saved: see the notes beside the fields.", "error")
-    return render_template(
-        "admin/studio/edit.html", kind=kind, item=item, form=form, draft=draft, theirs=theirs,
-        conflict=conflict,
-        warnings=publishing.warnings_for(db.session, draft.revision) if draft.revision else [],
-        publish_form=_publish_form(draft), action_form=ActionForm(),
-        unpublished_changes=draft.revision is not None and draft.revision.published_at is None,
-    )
+    warnings = publishing.warnings_for(db.session, draft.revision) if draft.revision else []
+    return render_template("admin/studio/edit.html", kind=kind, item=item, form=form, draft=draft, theirs=theirs,
+                           conflict=conflict, warnings=warnings, publish_form=_publish_form(draft, warnings),
+                           action_form=ActionForm())
 
 
-def _publish_form(draft: revisions.Draft) -> PublishForm:
+def _publish_form(draft: revisions.Draft, warnings: list) -> PublishForm:
+    """Publish or schedule the draft, with a box per claims warning (ticked once acknowledged)."""
     form = PublishForm(formdata=None, version=draft.version)
+    form.acknowledge.choices = list(dict.fromkeys((finding.rule.id, finding.rule.id) for finding in warnings))
     if draft.revision is not None:
-        done = {entry["rule"] for entry in draft.revision.acknowledgements or []}
-        form.acknowledge.choices = [(finding.rule.id, finding.rule.id) for finding in
-                                    publishing.warnings_for(db.session, draft.revision)]
-        form.acknowledge.data = sorted(done)
+        form.acknowledge.data = sorted({entry["rule"] for entry in draft.revision.acknowledgements or []})
     return form
 
 
