@@ -127,6 +127,9 @@ def register_blueprints(app: Flask) -> None:
                       contact_bp, search_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.admin.shared_preview import bp as shared_preview_bp
+
+    app.register_blueprint(shared_preview_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

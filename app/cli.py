@@ -1,8 +1,12 @@
 """Every `flask` command of the shop; commands call services and own the commit."""
+from types import SimpleNamespace
+
 import click
 from flask import Flask
 
 from app.accounts import services as accounts
+from app.admin.services import audit
+from app.db import utcnow
 from app.demo import DEMO_STAFF, load_demo_data
 from app.extensions import db
 from app.jobs.periodic import OrderSweep, expire_checkouts, reconcile_payments
@@ -10,6 +14,8 @@ from app.jobs.queue import redis_connection, run_worker
 from app.jobs.schedule import scheduler
 from app.mail.services import retry_unsent_mail
 from app.search.services import rebuild_index
+from app.studio.items import readable
+from app.studio.publishing import publish_due
 
 
 def register_commands(app: Flask) -> None:
@@ -81,6 +87,18 @@ def register_commands(app: Flask) -> None:
     def scheduler_command() -> None:
         """Queue the periodic jobs (app/jobs/schedule.py) when due, until stopped. Run one."""
         scheduler(_redis_or_explain()).start()
+
+    @app.cli.command("publish-scheduled")
+    def publish_scheduled() -> None:
+        """Publish the studio's drafts whose scheduled time has come (cron: every 5 minutes)."""
+        published = publish_due(db.session, now=utcnow())
+        for done in published:
+            revision = done.revision
+            audit(db.session, actor=SimpleNamespace(id=None, email=f"{revision.published_by} (scheduled)"),
+                  action=f"{revision.kind}.publish", obj_type=revision.kind, obj_id=revision.object_id,
+                  before=readable(revision.kind, done.before), after=readable(revision.kind, done.after))
+        db.session.commit()
+        click.echo(f"Published {len(published)} scheduled revision(s).")
 
 
 def _redis_or_explain():

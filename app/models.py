@@ -4,24 +4,29 @@ from app.admin.models import AuditEntry
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Product, ProductImage, ProductRedirect, StockMovement, StockReason, Variant
 from app.contact.models import ContactReport, ReportKind, ReportStatus
-from app.content.models import Article, Page, article_products
+from app.content.models import Article, ContentRedirect, Page, article_products
+from app.core.models import HomePage
 from app.discounts.models import DiscountCode, DiscountUse, discount_code_products
 from app.mail.models import OutboxMessage
 from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from app.payments.models import PaymentEvent
+from app.studio.models import Revision
 
 __all__ = [
     "Article",
     "AuditEntry",
     "ContactReport",
+    "ContentRedirect",
     "ReportKind",
     "ReportStatus",
+    "Revision",
     "Role",
     "User",
     "Cart",
     "CartLine",
     "DiscountCode",
     "DiscountUse",
+    "HomePage",
     "Order",
     "OrderEvent",
     "OrderLine",

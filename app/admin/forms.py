@@ -111,7 +111,9 @@ class ThresholdForm(FlaskForm):
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, numbers and hyphens.")
 
 
-class ProductForm(FlaskForm):
+class ProductCopyFields(FlaskForm):
+    """The copy a shopper reads: edited here by admins, and as drafts in the studio (app.admin.studio)."""
+
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=160)])
     slug = StringField("Web address (slug)", validators=[DataRequired("Enter a slug."), Length(max=120), SLUG])
     summary = StringField("Summary", validators=[Length(max=300)])
@@ -121,6 +123,9 @@ class ProductForm(FlaskForm):
     warnings = TextAreaField("Warnings (Markdown)", validators=[Length(max=5000)])
     seo_title = StringField("SEO title", validators=[Length(max=70)])
     seo_description = StringField("SEO description", validators=[Length(max=170)])
+
+
+class ProductForm(ProductCopyFields):
     position = IntegerField("Position", default=0, validators=[InputRequired(), WholeNumberRange(min=0, max=10000)])
     is_active = BooleanField("Active (shown in the shop)")
     is_featured = BooleanField("Featured on the home page")

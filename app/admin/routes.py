@@ -1,14 +1,14 @@
-"""Dashboard, audit log and the marketing landing page."""
+"""Dashboard (marketing's is the studio's, app.admin.studio) and audit log."""
 from flask import current_app, render_template, request
 from flask_login import current_user
 
 from app.admin import bp, services
 from app.admin.charts import revenue_bars
-from app.catalog.services import list_all_products
-from app.content.services import list_articles
+from app.db import utcnow
 from app.extensions import db
 from app.inputs import page_number
 from app.security import has_role, role_required
+from app.studio.dashboard import board as studio_board
 
 PAGE_SIZE = 50
 
@@ -17,18 +17,10 @@ PAGE_SIZE = 50
 @role_required("fulfilment", "marketing")
 def dashboard():
     if not has_role(current_user, "fulfilment"):
-        return render_template("admin/dashboard_marketing.html", products=list_all_products(db.session),
-                               articles=list_articles(db.session))
+        return render_template("admin/studio/dashboard.html", board=studio_board(db.session, today=utcnow().date()))
     figures = services.dashboard(db.session)
     chart = revenue_bars(figures.revenue_by_day, currency=current_app.config["SHOP_CURRENCY"])
     return render_template("admin/dashboard.html", figures=figures, chart=chart)
-
-
-@bp.get("/content")
-@role_required("marketing")
-def content():
-    return render_template("admin/dashboard_marketing.html", products=list_all_products(db.session),
-                           articles=list_articles(db.session))
 
 
 @bp.get("/audit")

@@ -15,7 +15,7 @@ from app.catalog.stock import (  # noqa: F401 (callers take the stock functions 
     OutOfStock, StockError, adjust_stock, lock_stock_rows, receive_stock, release_stock, reserve_stock, restock_sold,
     sell_reserved_stock, set_bundle_components,
 )
-from app.catalog.wording import drug_claims
+from app.claims import drug_claims
 from app.db import Reader, read_rows
 from app.markup import render_markdown
 
@@ -89,7 +89,7 @@ PRODUCT_COPY = ("name", "slug", "summary", "description", "ingredients", "direct
 
 
 def check_cosmetic_wording(fields: dict, names: Iterable[str] = PRODUCT_COPY) -> None:
-    """Refuse copy a shopper sees that makes a drug claim (app.catalog.wording), naming each field
+    """Refuse copy a shopper sees that makes a drug claim (app.claims), naming each field
     and the words in it to change."""
     found = drug_claims(fields, names)
     if found:

@@ -17,8 +17,8 @@ from app.storefront import read_only, reader
 @bp.get("/")
 @read_only
 def home():
-    products, articles = home_page(reader())
-    return render_template("core/home.html", products=products, articles=articles)
+    hero, products, articles = home_page(reader())
+    return render_template("core/home.html", hero=hero, products=products, articles=articles)
 
 
 @bp.get("/healthz")

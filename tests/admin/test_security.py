@@ -26,7 +26,7 @@ ACCESS = {
     "/jobs": {"admin"},
 }
 SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1",
-                 "image_id": "1", "job_id": "mail-1", "code_id": "1"}
+                 "image_id": "1", "job_id": "mail-1", "code_id": "1", "object_id": "1", "revision": "1"}
 CSRF_EXEMPT = {"payments.stripe_webhook"}  # authenticated by Stripe's signature instead
 
 

@@ -156,6 +156,7 @@ def world(app, session, paid_order, client):
         "user_id": [str(spare.id), str(user.id)], "line_id": ["1"], "token": ["not-a-token"],
         "session_id": [paid_order.checkout_session_id or "cs_test_x"], "filename": ["css/site.css"],
         "job_id": ["mail-1"],  # no Redis here (jobs run inline): the retry route answers 404
+        "object_id": ["1"], "revision": ["1"],  # the studio's items (each kind has an id 1) and revisions
     }
     clients = Clients(app)
     adapter = app.url_map.bind("localhost")
