@@ -16,12 +16,12 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.config.from_object(config)
     config.init_app(app)
     pin_public_address(app)
+    register_page_cache(app)  # its middleware answers a cached page before Flask sees the request
     if app.config["SHOP_URL"]:
         app.wsgi_app = PublicScheme(app.wsgi_app, app.config["PREFERRED_URL_SCHEME"])  # type: ignore[method-assign]
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    register_page_cache(app)  # first: a cached page is served before any other hook runs
     register_extensions(app)
     register_page_store(app)
     register_input_boundary(app)

@@ -30,9 +30,13 @@ ONE_YEAR = 60 * 60 * 24 * 365
 _fingerprints: dict[Path, str] = {}
 
 
+def shared_cache_control(shared_max_age: int) -> str:
+    """For a page that is the same for every visitor (app.pagecache)."""
+    return f"public, max-age=0, s-maxage={shared_max_age}"
+
+
 def shared_page_headers(response: Response, shared_max_age: int) -> None:
-    """A page that is the same for every visitor (app.pagecache)."""
-    response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={shared_max_age}"
+    response.headers["Cache-Control"] = shared_cache_control(shared_max_age)
     response.headers["Vary"] = "Accept-Encoding"
 
 

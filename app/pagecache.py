@@ -5,9 +5,9 @@ for all of them (docs/decisions.md, "A shared page cache").
   nothing of the visitor's in the HTML. The header's cart count, account links and the
   add-to-cart form's CSRF token come from `/shopper` through static/js/shopper.js.
 - Where: Redis (REDIS_URL), shared by every process and server, else a dict in each process.
-- Serving: a before_request hook, registered first, answers a hit before any other hook runs:
-  no query, no user loaded; the stored gzip or brotli body when the client takes one; 304 for a
-  matching If-None-Match.
+- Serving: WSGI middleware (ServeCachedPages) answers a hit before Flask sees the request: no
+  query, session or user loaded; the stored gzip or brotli body when the client takes one; 304
+  for a matching If-None-Match. Flask's hooks render and store a miss.
 - A visitor with a message waiting (a flash, marked by the FLASH_COOKIE) gets the page
   rendered for them as before, not stored, so the message shows without JavaScript too.
 - Invalidation, in one place: a commit that changed a row of a table in SHOWN_ON_STOREFRONT
@@ -20,17 +20,22 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 import brotli
 import redis
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from werkzeug.exceptions import SecurityError
+from werkzeug.http import parse_accept_header, parse_etags
+from werkzeug.wsgi import get_host
 
-from app.caching import shared_page_headers
+from app.caching import shared_cache_control, shared_page_headers
 from app.catalog.models import StockMovement, Variant, stock_status
 
 log = logging.getLogger(__name__)
@@ -173,15 +178,17 @@ def pages_of(app: Flask) -> Pages | None:
 
 
 def register_page_cache(app: Flask) -> None:
-    """Call first in create_app, so that a hit is answered before every other hook; the hook
-    that stores pages is registered by register_page_store, after the extensions'."""
+    """Call before the WSGI middleware that fixes the request's address (ProxyFix) is added, so
+    that the page cache's sees the same request as Flask; the hook that stores pages is
+    registered by register_page_store, after the extensions'."""
     if not app.config["PAGE_CACHE_ENABLED"]:
         return
     url = app.config["REDIS_URL"]
     pages: Pages = RedisPages(url, app.config["PAGE_CACHE_PREFIX"]) if url else MemoryPages()
     app.extensions["page_cache"] = pages
     (app.logger.info if url else app.logger.warning)("Page cache: %s.", pages.description)
-    app.before_request(serve_cached_page)
+    app.wsgi_app = ServeCachedPages(app, pages)  # type: ignore[method-assign]
+    app.before_request(prepare_shared_page)
 
 
 def register_page_store(app: Flask) -> None:
@@ -192,37 +199,93 @@ def register_page_store(app: Flask) -> None:
     app.after_request(mark_waiting_flashes)
 
 
-def page_key(path: str, args) -> str:
-    values = [f"{name}={args[name][:_MAX_ARGUMENT_LENGTH]}" for name in PAGE_ARGUMENTS if name in args]
+def page_key(environ: dict) -> str:
+    """The path, and the arguments in PAGE_ARGUMENTS, from the WSGI environ, as the middleware
+    and Flask's hooks both see it."""
+    path, query = environ.get("PATH_INFO") or "/", environ.get("QUERY_STRING", "")
+    if not query:
+        return path
+    args = parse_qs(query)
+    values = [f"{name}={args[name][0][:_MAX_ARGUMENT_LENGTH]}" for name in PAGE_ARGUMENTS if name in args]
     return path + ("?" + "&".join(values) if values else "")
 
 
-def serve_cached_page() -> Response | None:
-    if request.endpoint not in CACHED_ENDPOINTS or request.method not in ("GET", "HEAD"):
-        return None
-    if FLASH_COOKIE in request.cookies:
-        return None  # a message waits: rendered for this visitor alone (see module docstring)
-    g.shared_page = True  # rendered without the visitor's details, hit or miss
-    pages: Pages = current_app.extensions["page_cache"]
-    key = page_key(request.path, request.args)
-    try:
-        page = pages.get(key)
+_WAITING_FLASH = re.compile(rf"(?:^|;)\s*{FLASH_COOKIE}=")
+
+
+class ServeCachedPages:
+    """WSGI middleware that answers a request for a stored page before Flask sees it: no request
+    context, session, user, hook or query; the stored gzip or brotli body when the client takes
+    one; 304 for a matching If-None-Match. Anything else, and every miss, goes on to Flask, whose
+    prepare_shared_page and store_page hooks render and store the page. Only paths that a cached
+    endpoint's route can match are looked up (read from the URL map), so other pages cost no
+    round trip to Redis."""
+
+    def __init__(self, app: Flask, pages: Pages) -> None:
+        self.app, self.wsgi_app, self.pages = app, app.wsgi_app, pages
+        self.cache_control = shared_cache_control(app.config["PAGE_CACHE_SHARED_MAX_AGE"])
+        self.routes: tuple[frozenset[str], tuple[str, ...]] | None = None
+
+    def cacheable_paths(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Exact paths of the cached endpoints' fixed routes, and prefixes of those with arguments.
+        Read at the first request, when every blueprint is registered."""
+        if self.routes is None:
+            rules = [rule.rule for rule in self.app.url_map.iter_rules() if rule.endpoint in CACHED_ENDPOINTS]
+            self.routes = (frozenset(rule for rule in rules if "<" not in rule),
+                           tuple(rule.split("<")[0] for rule in rules if "<" in rule))
+        return self.routes
+
+    def __call__(self, environ, start_response):
+        page = self.lookup(environ)
         if page is None:
-            g.page_cache = (key, pages.generation())
-            return None
-    except redis.RedisError as error:
-        log.error("Page cache unreachable, rendering %s: %s", key, error)
-        return None
-    if request.if_none_match.contains_weak(page.etag):
-        response = current_app.response_class(status=304)
-    else:
-        encoding = request.accept_encodings.best_match(("br", "gzip")) if "Accept-Encoding" in request.headers else None
-        response = current_app.response_class(page.bodies[encoding or "identity"], mimetype="text/html")
+            return self.wsgi_app(environ, start_response)
+        headers = [("ETag", f'W/"{page.etag}"'), ("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding")]
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and parse_etags(if_none_match).contains_weak(page.etag):
+            start_response("304 Not Modified", headers)
+            return []
+        accepted = environ.get("HTTP_ACCEPT_ENCODING")
+        encoding = parse_accept_header(accepted).best_match(("br", "gzip")) if accepted else None
+        body = page.bodies[encoding or "identity"]
+        headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
         if encoding:
-            response.headers["Content-Encoding"] = encoding
-    response.set_etag(page.etag, weak=True)
-    shared_page_headers(response, current_app.config["PAGE_CACHE_SHARED_MAX_AGE"])
-    return response
+            headers.append(("Content-Encoding", encoding))
+        start_response("200 OK", headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def lookup(self, environ) -> CachedPage | None:
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or _WAITING_FLASH.search(environ.get("HTTP_COOKIE", "")):
+            return None
+        path = environ.get("PATH_INFO") or "/"
+        exact, prefixes = self.cacheable_paths()
+        if path not in exact and not path.startswith(prefixes):
+            return None
+        trusted_hosts = self.app.config.get("TRUSTED_HOSTS")
+        if trusted_hosts:
+            try:
+                get_host(environ, trusted_hosts)
+            except SecurityError:
+                return None  # Flask refuses it
+        try:
+            return self.pages.get(page_key(environ))
+        except redis.RedisError as error:
+            log.error("Page cache unreachable, rendering %s: %s", path, error)
+            return None
+
+
+def prepare_shared_page() -> None:
+    """A request the middleware did not answer, for a cached endpoint: rendered without the
+    visitor's details (unless a message waits for them) and stored by store_page."""
+    if request.endpoint not in CACHED_ENDPOINTS or request.method not in ("GET", "HEAD"):
+        return
+    if FLASH_COOKIE in request.cookies:
+        return  # a message waits: rendered for this visitor alone (see module docstring)
+    g.shared_page = True
+    if request.method == "GET":
+        try:
+            g.page_cache = (page_key(request.environ), current_app.extensions["page_cache"].generation())
+        except redis.RedisError as error:
+            log.error("Page cache unreachable, %s not stored: %s", request.path, error)
 
 
 def store_page(response: Response) -> Response:
