@@ -87,11 +87,13 @@ class MemoryPages:
         self.generation_number = 0
         self.stock_digest: str | None = None
 
-    def get(self, key: str) -> CachedPage | None:
+    def get(self, key: str, encoding: str = "identity") -> tuple[str, bytes] | None:
+        """The page's ETag and its body in this encoding (identity, gzip or br), if stored."""
         page = self.pages.get(key)
-        if page is not None:
-            self.pages.move_to_end(key)
-        return page
+        if page is None:
+            return None
+        self.pages.move_to_end(key)
+        return page.etag, page.bodies[encoding]
 
     def generation(self) -> int:
         return self.generation_number
@@ -148,11 +150,11 @@ class RedisPages:
         self._put = self.redis.register_script(_PUT)
         self._clear = self.redis.register_script(_CLEAR)
 
-    def get(self, key: str) -> CachedPage | None:
-        fields = self.redis.hgetall(self.page_prefix + key)
-        if not fields:
-            return None
-        return CachedPage(etag=fields.pop(b"etag").decode(), bodies={name.decode(): body for name, body in fields.items()})
+    def get(self, key: str, encoding: str = "identity") -> tuple[str, bytes] | None:
+        """The page's ETag and its body in this encoding (identity, gzip or br), if stored: only
+        the one body crosses the network."""
+        etag, body = self.redis.hmget(self.page_prefix + key, ["etag", encoding])
+        return None if etag is None else (etag.decode(), body)
 
     def generation(self) -> int:
         return int(self.redis.get(self.generation_key) or 0)
@@ -236,24 +238,24 @@ class ServeCachedPages:
         return self.routes
 
     def __call__(self, environ, start_response):
-        page = self.lookup(environ)
+        accepted = environ.get("HTTP_ACCEPT_ENCODING")
+        encoding = (parse_accept_header(accepted).best_match(("br", "gzip")) if accepted else None) or "identity"
+        page = self.lookup(environ, encoding)
         if page is None:
             return self.wsgi_app(environ, start_response)
-        headers = [("ETag", f'W/"{page.etag}"'), ("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding")]
+        etag, body = page
+        headers = [("ETag", f'W/"{etag}"'), ("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding")]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match and parse_etags(if_none_match).contains_weak(page.etag):
+        if if_none_match and parse_etags(if_none_match).contains_weak(etag):
             start_response("304 Not Modified", headers)
             return []
-        accepted = environ.get("HTTP_ACCEPT_ENCODING")
-        encoding = parse_accept_header(accepted).best_match(("br", "gzip")) if accepted else None
-        body = page.bodies[encoding or "identity"]
         headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
-        if encoding:
+        if encoding != "identity":
             headers.append(("Content-Encoding", encoding))
         start_response("200 OK", headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
-    def lookup(self, environ) -> CachedPage | None:
+    def lookup(self, environ, encoding: str) -> tuple[str, bytes] | None:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or _WAITING_FLASH.search(environ.get("HTTP_COOKIE", "")):
             return None
         path = environ.get("PATH_INFO") or "/"
@@ -267,7 +269,7 @@ class ServeCachedPages:
             except SecurityError:
                 return None  # Flask refuses it
         try:
-            return self.pages.get(page_key(environ))
+            return self.pages.get(page_key(environ), encoding)
         except redis.RedisError as error:
             log.error("Page cache unreachable, rendering %s: %s", path, error)
             return None
@@ -302,7 +304,8 @@ def store_page(response: Response) -> Response:
         log.error("Page cache unreachable, %s not stored: %s", key, error)
     response.set_etag(page.etag, weak=True)
     shared_page_headers(response, current_app.config["PAGE_CACHE_SHARED_MAX_AGE"])
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 for a matching If-None-Match
+    return response
 
 
 def mark_waiting_flashes(response: Response) -> Response:
@@ -385,7 +388,7 @@ def _invalidate(session: Session) -> None:
         return
     try:
         # The first digest a process sees empties the cache too: it cannot know what pages showed.
-        if changed or pages.swap_stock_digest(digest) != digest:  # type: ignore[arg-type]
+        if changed or pages.swap_stock_digest(digest or "") != digest:
             pages.clear()
     except redis.RedisError as error:  # pages expire on their own (PAGE_CACHE_SECONDS)
         log.error("Page cache unreachable, not emptied after a change: %s", error)
