@@ -4,18 +4,14 @@ without JavaScript still adds to the cart, through the confirmation page."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from app import create_app
-from app.demo import load_demo_data
-from app.extensions import db
-from tests.conftest import dispose_engines, make_config, reset_database
+from tests.conftest import make_config, reset_database
+from tests.e2e.conftest import serving_demo_shop
 from tests.e2e.test_storefront import PRODUCT_NAME, PRODUCT_PATH, header_cart_link
 
 
@@ -27,19 +23,8 @@ def cached_shop(tmp_path_factory) -> Iterator[str]:
     reset_database(url)
     app = create_app(make_config(url, MAIL_OUTBOX_DIR=str(folder / "outbox"), RATELIMIT_ENABLED=False,
                                  PAGE_CACHE_ENABLED=True, REDIS_URL=None))
-    with app.app_context():
-        upgrade()
-        load_demo_data(db.session)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="cached-shop", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        dispose_engines(app)
+    with serving_demo_shop(app) as base_url:
+        yield base_url
 
 
 def add_with_script(page: Page, quantity: int) -> None:
