@@ -92,7 +92,10 @@ class MemoryPages:
         page = self.pages.get(key)
         if page is None:
             return None
-        self.pages.move_to_end(key)
+        try:
+            self.pages.move_to_end(key)
+        except KeyError:  # emptied by another thread meanwhile; the page in hand is still whole
+            pass
         return page.etag, page.bodies[encoding]
 
     def generation(self) -> int:
