@@ -103,6 +103,8 @@ class Config:
     PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))  # a page's longest stay
     PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "60"))  # a CDN's (s-maxage)
+    # Without Redis, each process's copy: another process's change cannot empty it, so it is short.
+    PAGE_CACHE_LOCAL_SECONDS = int(os.environ.get("PAGE_CACHE_LOCAL_SECONDS", "10"))
     PAGE_CACHE_PREFIX = os.environ.get("PAGE_CACHE_PREFIX", "pagecache")  # its Redis keys' prefix
     # HTML (and JSON) compressed by Flask-Compress for clients that accept it.
     COMPRESS_ALGORITHM = ["br", "gzip"]

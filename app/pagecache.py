@@ -22,6 +22,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -77,25 +78,29 @@ def cached_page(body: bytes) -> CachedPage:
 
 
 class MemoryPages:
-    """Each process's own cache (no REDIS_URL): least recently used pages go first."""
+    """Each process's own cache (no REDIS_URL): least recently used pages go first. A change made
+    through one process cannot empty the others' copies, so each page stays at most
+    `seconds` (PAGE_CACHE_LOCAL_SECONDS): exact for one process (`make run`), a few seconds
+    stale at worst for several."""
 
-    description = "in-process (no REDIS_URL): each process keeps its own copy"
-
-    def __init__(self) -> None:
-        self.pages: OrderedDict[str, CachedPage] = OrderedDict()
+    def __init__(self, seconds: int) -> None:
+        self.description = f"in-process (no REDIS_URL): each process keeps its own copies, for {seconds} s at most"
+        self.pages: OrderedDict[str, tuple[float, CachedPage]] = OrderedDict()
         self.lock = threading.Lock()
+        self.seconds = seconds
         self.generation_number = 0
         self.stock_digest: str | None = None
 
     def get(self, key: str, encoding: str = "identity") -> tuple[str, bytes] | None:
         """The page's ETag and its body in this encoding (identity, gzip or br), if stored."""
-        page = self.pages.get(key)
-        if page is None:
+        entry = self.pages.get(key)
+        if entry is None or entry[0] < time.monotonic():
             return None
         try:
             self.pages.move_to_end(key)
         except KeyError:  # emptied by another thread meanwhile; the page in hand is still whole
             pass
+        page = entry[1]
         return page.etag, page.bodies[encoding]
 
     def generation(self) -> int:
@@ -105,7 +110,8 @@ class MemoryPages:
         with self.lock:
             if generation != self.generation_number:  # emptied while this page was rendered
                 return
-            self.pages[key] = page
+            self.pages[key] = (time.monotonic() + min(seconds, self.seconds), page)
+            self.pages.move_to_end(key)
             while len(self.pages) > _MAX_MEMORY_PAGES:
                 self.pages.popitem(last=False)
 
@@ -189,7 +195,8 @@ def register_page_cache(app: Flask) -> None:
     if not app.config["PAGE_CACHE_ENABLED"]:
         return
     url = app.config["REDIS_URL"]
-    pages: Pages = RedisPages(url, app.config["PAGE_CACHE_PREFIX"]) if url else MemoryPages()
+    pages: Pages = (RedisPages(url, app.config["PAGE_CACHE_PREFIX"]) if url
+                    else MemoryPages(app.config["PAGE_CACHE_LOCAL_SECONDS"]))
     app.extensions["page_cache"] = pages
     (app.logger.info if url else app.logger.warning)("Page cache: %s.", pages.description)
     app.wsgi_app = ServeCachedPages(app, pages)  # type: ignore[method-assign]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.catalog.models import Product
 from app.content.models import Article
 from app.content.services import save_page
+from app.pagecache import MemoryPages, cached_page
 from tests.conftest import add, card_titles, csrf, page_after, png_bytes, post, product_form, variant_by_sku
 from tests.pagecache.conftest import shopper_csrf
 
@@ -242,3 +243,11 @@ def test_a_cached_page_is_not_served_for_a_host_the_shop_does_not_answer_to(app,
     client.get(PRODUCT, base_url="http://shop.tidewater.test")
     assert client.get(PRODUCT, base_url="http://shop.tidewater.test").status_code == 200
     assert client.get(PRODUCT, base_url="http://evil.example").status_code == 400
+
+
+def test_without_redis_a_page_stays_only_briefly_as_other_processes_cannot_empty_it():
+    page = cached_page(b"<p>page</p>")
+    for seconds, kept in ((0, None), (60, (page.etag, b"<p>page</p>"))):
+        pages = MemoryPages(seconds)
+        pages.put("/", page, generation=pages.generation(), seconds=3600)
+        assert pages.get("/") == kept
