@@ -382,7 +382,7 @@ def _read_stock_labels(session: Session) -> None:
     if _cache() is None:
         return
     session.flush()  # so that what is pending has been noted by _note_changes
-    if not session.info.get(_MOVED_STOCK) or session.info.get(_CHANGED_PAGES):
+    if not session.info.get(_MOVED_STOCK):
         return
     labels = ",".join(f"{row.id}:{stock_status(row.stock_available, row.low_stock_threshold)[0]}"
                       for row in session.execute(_STOCK_LABELS))
@@ -397,8 +397,10 @@ def _invalidate(session: Session) -> None:
     if pages is None or not (changed or digest):
         return
     try:
-        # The first digest a process sees empties the cache too: it cannot know what pages showed.
-        if changed or pages.swap_stock_digest(digest or "") != digest:
+        # Kept even when the cache is emptied anyway, so that the next comparison starts from what
+        # pages now say. The first digest a cache sees empties it: it cannot know what they said.
+        moved = digest is not None and pages.swap_stock_digest(digest) != digest
+        if changed or moved:
             pages.clear()
     except redis.RedisError as error:  # pages expire on their own (PAGE_CACHE_SECONDS)
         log.error("Page cache unreachable, not emptied after a change: %s", error)

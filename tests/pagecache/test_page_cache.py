@@ -251,3 +251,18 @@ def test_without_redis_a_page_stays_only_briefly_as_other_processes_cannot_empty
         pages = MemoryPages(seconds)
         pages.put("/", page, generation=pages.generation(), seconds=3600)
         assert pages.get("/") == kept
+
+
+def test_a_stock_label_put_back_after_a_commit_that_also_changed_copy_still_shows(client, session):
+    from app.catalog.stock import reserve_stock, release_stock
+
+    low = variant_by_sku(session, "TMC-CRM-2-LAV")  # "Only 3 left"
+    reserve_stock(session, variant_id=low.id, quantity=1, order_id=None)
+    session.commit()  # the cache now knows the labels: "Only 2 left"
+    reserve_stock(session, variant_id=low.id, quantity=1, order_id=None)
+    body_cream(session).summary = "Copy and stock in one commit."
+    session.commit()  # emptied for the copy; the labels it leaves ("Only 1 left") are remembered
+    assert "Only 1 left" in cached(client)
+    release_stock(session, variant_id=low.id, quantity=1, order_id=None)
+    session.commit()  # back to "Only 2 left"
+    assert "Only 2 left" in client.get(PRODUCT).get_data(as_text=True)
