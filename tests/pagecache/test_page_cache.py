@@ -266,3 +266,14 @@ def test_a_stock_label_put_back_after_a_commit_that_also_changed_copy_still_show
     release_stock(session, variant_id=low.id, quantity=1, order_id=None)
     session.commit()  # back to "Only 2 left"
     assert "Only 2 left" in client.get(PRODUCT).get_data(as_text=True)
+
+
+def test_a_shared_page_that_sets_the_visitors_own_cookie_is_not_offered_to_shared_caches(client, shopper_account):
+    email, password = shopper_account
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/account/sign-in").get_data(as_text=True)).group(1)
+    client.post("/account/sign-in", data={"csrf_token": token, "email": email, "password": password, "remember": "y"})
+    client.delete_cookie("session")  # the browser was closed; "Keep me signed in" restores the session
+    response = client.get(PRODUCT)  # rendered (a miss) while Flask-Login restores the session
+    assert "Set-Cookie" in response.headers
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "Casey" not in response.get_data(as_text=True)
