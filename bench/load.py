@@ -105,7 +105,7 @@ def read_wrk(url: str, output: str) -> dict:
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
     percentiles = {
         percent: float(value) * _MILLISECONDS[unit]
-        for percent, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)$", output, re.M)
+        for percent, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
     }
     if not rps or set(percentiles) != {"50", "99"}:
         raise BenchError(f"Could not read wrk's output for {url}:\n{output}")
