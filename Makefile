@@ -74,5 +74,11 @@ bench: setup-dev
 	s=0; python3 bench/load.py || s=1; python3 bench/lighthouse.py || s=1; \
 	$(BIN)/python bench/checkout.py || s=1; exit $$s
 
+# gzip and brotli copies of static/ beside each file, which production's WhiteNoise serves to
+# clients that accept them (app/caching.py); run before serving after a deploy. Git-ignored.
+.PHONY: static
+static: setup
+	$(BIN)/python -m whitenoise.compress --quiet static
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache

@@ -131,6 +131,17 @@ class Config:
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     PREFERRED_URL_SCHEME = "http"
+    # The shared page cache (app.pagecache): in Redis with REDIS_URL, else in each process.
+    PAGE_CACHE_ENABLED = _env_bool("PAGE_CACHE_ENABLED", True)
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))  # a page's longest stay
+    PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "60"))  # a CDN's (s-maxage)
+    # Without Redis, each process's copy: another process's change cannot empty it, so it is short.
+    PAGE_CACHE_LOCAL_SECONDS = int(os.environ.get("PAGE_CACHE_LOCAL_SECONDS", "10"))
+    PAGE_CACHE_PREFIX = os.environ.get("PAGE_CACHE_PREFIX", "pagecache")  # its Redis keys' prefix
+    # HTML (and JSON) compressed by Flask-Compress for clients that accept it.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    STATIC_FILES_WHITENOISE = False  # production serves static/ with WhiteNoise (app.caching)
 
     @classmethod
     def init_app(cls, app) -> None:
@@ -163,6 +174,7 @@ class TestConfig(Config):
     SHOP_SAFETY_EMAIL = "safety@tidewater.example"
     SHOP_URL = None  # tests that need one set it (tests/core/test_public_address.py)
     EXTRA_HOSTS: list[str] = []
+    PAGE_CACHE_ENABLED = False  # tests of cached pages turn it on (tests/pagecache/)
 
 
 class ProductionConfig(Config):
@@ -170,6 +182,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"
+    STATIC_FILES_WHITENOISE = True
 
     @classmethod
     def init_app(cls, app) -> None:

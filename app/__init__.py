@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.caching import cache_fingerprinted
+from app.caching import FingerprintedStatic, cache_fingerprinted
 from config import Config, config_from_environment
 
 
@@ -16,6 +16,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.config.from_object(config)
     config.init_app(app)
     pin_public_address(app)
+    register_page_cache(app)  # its middleware answers a cached page before Flask sees the request
     if app.config["SHOP_URL"]:
         app.wsgi_app = PublicScheme(app.wsgi_app, app.config["PREFERRED_URL_SCHEME"])  # type: ignore[method-assign]
     if app.config["TRUSTED_PROXY_COUNT"]:
@@ -23,6 +24,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_observability(app)  # first, so its request id and timer see every other hook
     register_extensions(app)
+    register_page_store(app)
     register_input_boundary(app)
     register_blueprints(app)
     register_static_caching(app)
@@ -49,7 +51,10 @@ class PublicScheme:
 
 
 def register_static_caching(app: Flask) -> None:
-    """A static file asked for under its current fingerprint (?v=) is cached for a year."""
+    """A static file asked for under its current fingerprint (?v=) is cached for a year; in
+    production WhiteNoise serves them, with their gzip and brotli copies (app.caching)."""
+    if app.config["STATIC_FILES_WHITENOISE"]:
+        app.wsgi_app = FingerprintedStatic(app.wsgi_app, app.static_folder or "")  # type: ignore[method-assign]
 
     @app.after_request
     def cache_static_file(response):
@@ -80,11 +85,23 @@ def pin_public_address(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = [host, *app.config["EXTRA_HOSTS"]]
 
 
+def register_page_cache(app: Flask) -> None:
+    from app.pagecache import register_page_cache as register
+
+    register(app)
+
+
+def register_page_store(app: Flask) -> None:
+    from app.pagecache import register_page_store as register
+
+    register(app)
+
+
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before the first query or migration)
     from app.accounts.protection import load_signed_in_user
     from app.db import configure_sqlite
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import compress, csrf, db, limiter, login_manager, migrate
     from app.storefront import reads_bind
 
     app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}), **reads_bind(app.config)}
@@ -96,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_signed_in_user)
     limiter.init_app(app)
+    compress.init_app(app)
 
 
 def register_observability(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound so create_app can bind them to any app."""
 from flask import request
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -12,6 +13,7 @@ from app.db import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)  # batch mode lets SQLite alter tables
 csrf = CSRFProtect()
+compress = Compress()  # HTML and JSON for clients that accept br or gzip (COMPRESS_* in config.py)
 
 
 login_manager = LoginManager()

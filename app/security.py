@@ -56,8 +56,11 @@ class SecurityHeaders:
 
     def __call__(self, environ, start_response):
         def start_response_with_headers(status, headers, exc_info=None):
-            if not any(name.lower() == "cache-control" for name, _value in headers):
+            cache_control = next((value for name, value in headers if name.lower() == "cache-control"), None)
+            if cache_control is None:
                 headers.append(self.default_cache_control)
+            elif cache_control.startswith("public"):
+                caching.keep_shareable(headers)
             headers.extend(self.headers)
             return start_response(status, headers, exc_info)
 

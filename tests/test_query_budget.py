@@ -79,3 +79,30 @@ def test_budget_counter_sees_the_queries(client, count_queries):
     with count_queries() as counter:
         client.get("/products/magnesium-body-cream")
     assert counter.count >= 1
+
+
+@pytest.fixture
+def config_overrides(config_overrides, request):
+    """The shared page cache is on for tests that ask (indirect parametrization), as in production."""
+    return {**config_overrides, "PAGE_CACHE_ENABLED": getattr(request, "param", False), "REDIS_URL": None}
+
+
+CACHED_PAGES = [path for path in PAGES if not path.startswith(("/cart", "/sitemap", "/search"))]
+
+
+@pytest.mark.parametrize("config_overrides", [True], indirect=True)
+@pytest.mark.parametrize("path", CACHED_PAGES)
+def test_with_the_page_cache_a_page_costs_one_query_once_then_none(client, session, count_queries, path):
+    """Its shared render has no cart count, so even a shopper with a full cart costs one query;
+    and the count itself, fetched by static/js/shopper.js, one more."""
+    grow_catalogue(session, products=25)
+    token = client.get("/shopper?csrf=1").get_json()["csrf_token"]
+    fill_cart(client, session, lambda: token)
+    client.get("/cart")  # shows the "Added" messages: until then the page is rendered for this shopper alone
+    with count_queries() as first:
+        assert client.get(path).status_code == 200
+    with count_queries() as again:
+        assert client.get(path).status_code == 200
+    with count_queries() as shopper:
+        assert client.get("/shopper").get_json()["cart_count"] == 16
+    assert (first.count, again.count, shopper.count) == (1, 0, 1), "\n\n".join(first.statements + shopper.statements)

@@ -1,8 +1,9 @@
 """Cart pages: view the cart, add to it, change a quantity, remove a line."""
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.cart import bp, services
 from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
@@ -92,6 +93,43 @@ def remove_discount():
     return redirect(url_for("cart.view"), code=303)
 
 
+@bp.get("/shopper")
+def shopper():
+    """What a shared page (app.pagecache) shows of its visitor, for static/js/shopper.js: cart
+    count, signed-in state, and a CSRF token when the page has a form (?csrf=1) or a sign-out
+    button. The token only when asked, as it starts a session cookie."""
+    signed_in = current_user.is_authenticated
+    details = {"cart_count": cart_item_count(), "signed_in": signed_in,
+               "staff": signed_in and current_user.is_staff}
+    if signed_in or request.args.get("csrf"):
+        details["csrf_token"] = generate_csrf()
+    return jsonify(details)
+
+
+def _chosen_variant_id(form: AddToCartForm) -> int:
+    """The variant the product page's Size and Scent radios name, else the variant_id sent with them."""
+    if form.size.data and form.scent.data:
+        return variant_with_options(db.session, variant_id=form.variant_id.data, size=form.size.data,
+                                    scent=form.scent.data)
+    return form.variant_id.data
+
+
+@bp.get("/cart/add")
+def confirm_add():
+    """The add-to-cart form of a shared page, sent without JavaScript, lands here: it carries no
+    CSRF token, so nothing is added until the shopper confirms on this page, which has one."""
+    form = AddToCartForm(request.args, meta={"csrf": False})
+    if not form.validate():
+        flash_form_errors(form)
+        return _back_to_shopping()
+    try:
+        variant = services.variant_to_add(db.session, variant_id=_chosen_variant_id(form))
+    except (services.CartError, CatalogError) as error:
+        flash(str(error), "error")
+        return _back_to_shopping(form.variant_id.data)
+    return render_template("cart/confirm_add.html", variant=variant, quantity=form.quantity.data)
+
+
 @bp.post("/cart/add")
 def add():
     form = AddToCartForm()
@@ -107,9 +145,7 @@ def add():
         cart = services.create_cart(db.session, token=new_token, user_id=user_id)
     variant_id = form.variant_id.data
     try:
-        if form.size.data and form.scent.data:
-            variant_id = variant_with_options(db.session, variant_id=variant_id, size=form.size.data,
-                                              scent=form.scent.data)
+        variant_id = _chosen_variant_id(form)
         line = services.add_item(db.session, cart=cart, variant_id=variant_id, quantity=form.quantity.data)
     except (services.CartError, CatalogError) as error:
         db.session.rollback()

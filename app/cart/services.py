@@ -61,6 +61,11 @@ def variant_sku(session: Session, *, variant_id: int) -> str | None:
     return session.scalar(select(Variant.sku).where(Variant.id == variant_id))
 
 
+def variant_to_add(session: Session, *, variant_id: int) -> Variant:
+    """The variant a shopper is about to add, with its product; CartError if it can't be bought."""
+    return _purchasable_variant(session, variant_id)
+
+
 def _purchasable_variant(session: Session, variant_id: int) -> Variant:
     variant = session.scalars(
         select(Variant).where(Variant.id == variant_id).options(joinedload(Variant.product))

@@ -233,7 +233,11 @@ def test_a_line_whose_product_was_withdrawn_is_flagged(client, session, csrf_tok
 
 
 def test_cart_routes_refuse_get_and_unknown_lines(client, csrf_token):
-    assert client.get("/cart/add").status_code == 405
+    assert client.get("/cart/lines/123456").status_code == 405
+    # GET /cart/add only asks to confirm (app.pagecache's no-JavaScript path); without a choice it
+    # sends the shopper back with the form's message.
+    assert client.get("/cart/add").status_code == 303
+    assert "Choose a size and scent." in flashes(client)
     response = client.post("/cart/lines/123456", data={"csrf_token": csrf_token(), "quantity": "1"})
     assert response.status_code == 303
     assert "no longer in your cart" in flashes(client)

@@ -1,10 +1,15 @@
 """Cache-Control: pages never in a shared cache, personal pages never stored, static files kept for
 a year under a URL that changes with their content (app/caching.py)."""
+import gzip
 import re
+import subprocess
+import sys
 
+import brotli
 import pytest
 
-from tests.conftest import fingerprinted_url
+from app import create_app
+from tests.conftest import STATIC, fingerprinted_url, production_config
 
 STATIC_LINK = re.compile(r'(?:href|src)="(/static/([^"?]+)[^"]*)"')
 
@@ -60,3 +65,29 @@ def test_development_checks_static_files_each_time_as_they_change_without_a_rest
     url, _name = static_links(client.get("/").get_data(as_text=True))[0]
     app.debug = True
     assert client.get(url).headers["Cache-Control"] == "no-cache"
+
+
+@pytest.fixture
+def production_client(monkeypatch):
+    """The production app's client, static files compressed first as `make static` does."""
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    subprocess.run([sys.executable, "-m", "whitenoise.compress", "--quiet", str(STATIC)], check=True)
+    app = create_app(production_config())
+    client = app.test_client()
+    return lambda url, **kwargs: client.get(url, base_url=app.config["SHOP_URL"], **kwargs)
+
+
+@pytest.mark.parametrize(("encoding", "decompress"), [("br", brotli.decompress), ("gzip", gzip.decompress)])
+def test_production_serves_static_files_precompressed_and_fingerprinted_ones_for_good(production_client, encoding,
+                                                                                     decompress):
+    original = (STATIC / "css/site.css").read_bytes()
+    response = production_client(fingerprinted_url("css/site.css"), headers={"Accept-Encoding": encoding})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == encoding
+    assert decompress(response.get_data()) == original
+    assert response.headers["Cache-Control"] == "max-age=315360000, public, immutable"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"  # the shop's headers still apply
+    for url in ("/static/css/site.css", "/static/css/site.css?v=0123456789ab"):
+        response = production_client(url)
+        assert (response.get_data(), response.headers["Cache-Control"]) == (original, "max-age=0, public")
+    assert production_client("/static/no-such-file.css").status_code == 404

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,13 @@ def live_server(live_app) -> Iterator[str]:
     It has its own SQLite file: the shared test database lives inside per-test rollbacks,
     which a server in another thread would never see.
     """
-    app = live_app
+    with serving_demo_shop(live_app) as url:
+        yield url
+
+
+@contextmanager
+def serving_demo_shop(app) -> Iterator[str]:
+    """app's database migrated and filled with the demo data, served over HTTP in a thread."""
     with app.app_context():
         upgrade()
         load_demo_data(db.session)
