@@ -99,6 +99,9 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads bigger than this are refused with a 413
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     PREFERRED_URL_SCHEME = "http"
+    # Reviews: buyers are invited this many days after their order ships; the emailed link works this long.
+    REVIEW_INVITATION_DAYS = int(os.environ.get("REVIEW_INVITATION_DAYS", "7"))
+    REVIEW_LINK_MAX_AGE_DAYS = int(os.environ.get("REVIEW_LINK_MAX_AGE_DAYS", "60"))
 
     @classmethod
     def init_app(cls, app) -> None:

@@ -10,6 +10,7 @@ from app.orders import payment_journey as journey
 from app.orders.gateway import PaymentServiceUnavailable
 from app.orders.services import awaiting_provider, stale_checkouts
 from app.payments.gateway import get_gateway
+from app.reviews.services import send_review_invitations
 from app.search.services import rebuild_index
 
 
@@ -73,6 +74,15 @@ def register_commands(app: Flask) -> None:
             return not outcome.startswith("no change")
 
         click.echo(f"Reconciled {_each_order(awaiting_provider(db.session), settle)} order(s).")
+
+    @app.cli.command("send-review-invitations")
+    def send_review_invitations_command() -> None:
+        """Invite buyers to review orders shipped REVIEW_INVITATION_DAYS ago, once per order (cron-safe)."""
+        if not app.config["SHOP_URL"]:
+            raise click.ClickException("Set SHOP_URL: the invitations link to the shop by its public address.")
+        sent = send_review_invitations(db.session)
+        commit_then_send(db.session)
+        click.echo(f"Sent {sent} review invitation(s).")
 
     @app.cli.command("send-mail")
     def send_mail() -> None:

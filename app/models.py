@@ -8,6 +8,7 @@ from app.content.models import Article, Page, article_products
 from app.mail.models import OutboxMessage
 from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from app.payments.models import PaymentEvent
+from app.reviews.models import Review, ReviewInvitation
 
 __all__ = [
     "Article",
@@ -29,6 +30,8 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductRedirect",
+    "Review",
+    "ReviewInvitation",
     "StockMovement",
     "StockReason",
     "Variant",

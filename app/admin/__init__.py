@@ -18,4 +18,4 @@ def staff_only():
         abort(403)
 
 
-from app.admin import routes, routes_catalog, routes_orders, routes_people  # noqa: E402,F401
+from app.admin import routes, routes_catalog, routes_orders, routes_people, routes_reviews  # noqa: E402,F401

@@ -8,6 +8,7 @@ from app.catalog.services import list_all_products
 from app.content.services import list_articles
 from app.extensions import db
 from app.inputs import page_number
+from app.reviews.services import review_counts
 from app.security import has_role, role_required
 
 PAGE_SIZE = 50
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 def dashboard():
     if not has_role(current_user, "fulfilment"):
         return render_template("admin/dashboard_marketing.html", products=list_all_products(db.session),
-                               articles=list_articles(db.session))
+                               articles=list_articles(db.session), review_counts=review_counts(db.session))
     figures = services.dashboard(db.session)
     chart = revenue_bars(figures.revenue_by_day, currency=current_app.config["SHOP_CURRENCY"])
     return render_template("admin/dashboard.html", figures=figures, chart=chart)
@@ -28,7 +29,7 @@ def dashboard():
 @role_required("marketing")
 def content():
     return render_template("admin/dashboard_marketing.html", products=list_all_products(db.session),
-                           articles=list_articles(db.session))
+                           articles=list_articles(db.session), review_counts=review_counts(db.session))
 
 
 @bp.get("/audit")

@@ -16,6 +16,7 @@ from app.content.cards import ArticleLink, article_links_from_json
 from app.content.models import Article, article_products
 from app.db import Reader, json_rows, read_rows
 from app.money import format_money
+from app.reviews.reading import ProductReviews, newest_reviews, product_reviews
 
 
 class ProductNotFound(CatalogError):
@@ -43,6 +44,7 @@ _PRODUCT_PAGE = select(
     .join(article_products, article_products.c.article_id == Article.id)
     .where(article_products.c.product_id == Product.id, Article.is_published.is_(True))
     .scalar_subquery().label("articles"),
+    Product.review_count, Product.rating_total, newest_reviews(Product.id).label("reviews"),
 ).where(Product.is_active.is_(True), Product.slug == bindparam("slug"))
 
 
@@ -90,6 +92,7 @@ class ProductPage:
     variants: list[VariantChoice]
     images: list[PageImage]
     articles: list[ArticleLink]
+    reviews: ProductReviews
 
     @property
     def can_be_bought(self) -> bool:
@@ -128,6 +131,7 @@ def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
         images=[PageImage(image_url(image["path"]), image["alt"], image["width"], image["height"])
                 for image in sorted(product.images, key=_BY_POSITION)],
         articles=article_links_from_json(product.articles),
+        reviews=product_reviews(count=product.review_count, total=product.rating_total, rows=product.reviews),
     )
 
 

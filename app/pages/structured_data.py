@@ -9,6 +9,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from app.pages.product import ProductPage
+from app.reviews.structured_data import review_json_ld
 from app.money import to_major
 
 
@@ -40,7 +41,7 @@ def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
         }
         for variant in product.variants
     ]
-    return {
+    data = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.name,
@@ -50,6 +51,7 @@ def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
         "url": page_url,
         "offers": offers,
     }
+    return data | review_json_ld(product.reviews)
 
 
 def script_json(data: dict) -> Markup:

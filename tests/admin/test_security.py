@@ -14,6 +14,7 @@ ALL_STAFF = {"admin", "fulfilment", "marketing"}
 ACCESS = {
     "/": ALL_STAFF,
     "/content": {"admin", "marketing"},
+    "/reviews": {"admin", "marketing"},
     "/orders": {"admin", "fulfilment"},
     "/stock": {"admin", "fulfilment"},
     "/reports": {"admin", "fulfilment"},
@@ -22,7 +23,7 @@ ACCESS = {
     "/audit": {"admin"},
 }
 SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1",
-                 "image_id": "1"}
+                 "image_id": "1", "review_id": "1"}
 CSRF_EXEMPT = {"payments.stripe_webhook"}  # authenticated by Stripe's signature instead
 
 

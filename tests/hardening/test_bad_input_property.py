@@ -151,7 +151,7 @@ def world(app, session, paid_order, client):
         "image_id": [str(v) for v in session.scalars(select(ProductImage.id).order_by(
             ProductImage.product_id != first_variant.product_id))] or ["1"],
         "report_id": [str(v) for v in session.scalars(select(ContactReport.id))] or ["1"],
-        "user_id": [str(spare.id), str(user.id)], "line_id": ["1"], "token": ["not-a-token"],
+        "user_id": [str(spare.id), str(user.id)], "line_id": ["1"], "token": ["not-a-token"], "review_id": ["1"],
         "session_id": [paid_order.checkout_session_id or "cs_test_x"], "filename": ["css/site.css"],
     }
     clients = Clients(app)

@@ -1,0 +1,70 @@
+"""Reviews tests buy through the local Stripe-compatible server, ship as fulfilment staff, and send
+invitations as cron does (SHOP_URL set: the emailed links are absolute)."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from app.db import utcnow
+from app.orders.models import Order
+from tests.conftest import latest_order, outbox, session_id_from, ship
+
+
+@pytest.fixture
+def config_overrides(config_overrides, stripe_settings):
+    return {**config_overrides, **stripe_settings, "SHOP_URL": "http://shop.test"}
+
+
+@pytest.fixture
+def fulfilment(sign_in):
+    return sign_in("fulfilment")
+
+
+@pytest.fixture
+def shipped_order(paid_order, fulfilment, session):
+    """The paid order, shipped by fulfilment staff a week and a day ago."""
+    assert ship(fulfilment, paid_order).status_code == 303
+    session.execute(update(Order).where(Order.id == paid_order.id).values(shipped_at=utcnow() - timedelta(days=8)))
+    session.commit()
+    return paid_order
+
+
+@pytest.fixture
+def buy(shopper, session, stripe_server, deliver, fulfilment):
+    """buy(*skus, email=...) -> an order of one of each, paid and shipped a week and a day ago."""
+
+    def paid_and_shipped(*skus: str, email: str = "jo@example.com") -> Order:
+        for sku in skus:
+            shopper.add(sku)
+        stripe_server.complete(session_id_from(shopper.checkout(email=email)), email=email)
+        deliver(stripe_server.last_event("checkout.session.completed"))
+        order = latest_order(session)
+        assert ship(fulfilment, order).status_code == 303
+        session.execute(update(Order).where(Order.id == order.id).values(shipped_at=utcnow() - timedelta(days=8)))
+        session.commit()
+        return order
+
+    return paid_and_shipped
+
+
+def send_invitations(app) -> str:
+    result = app.test_cli_runner().invoke(args=["send-review-invitations"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def invitations(app) -> list:
+    return [message for message in outbox(app) if message["Subject"].startswith("How was your order")]
+
+
+def review_link(message) -> str:
+    """The review page's path, from an invitation's plain-text part."""
+    text = message.get_body(("plain",)).get_content()
+    return re.search(r"http://shop\.test(/reviews/\S+)", text).group(1)
+
+
+def invitation_to(app, email: str) -> str:
+    """Send the due invitations; the review link emailed to this buyer."""
+    send_invitations(app)
+    return next(review_link(message) for message in invitations(app) if message["To"] == email)
