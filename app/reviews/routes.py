@@ -43,7 +43,7 @@ def order_reviews(number: str):
     return _overview(*_own_order(number), "reviews.order_review_line")
 
 
-@bp.route("/account/orders/<number>/reviews/<int:line_id>", methods=["GET", "POST"])
+@bp.route("/account/orders/<number>/reviews/items/<int:line_id>", methods=["GET", "POST"])
 @login_required
 def order_review_line(number: str, line_id: int):
     return _review_form(*_own_order(number), line_id, "reviews.order_reviews")

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.db import utcnow
 from app.orders.models import Order
-from tests.conftest import latest_order, outbox, session_id_from, ship
+from tests.conftest import csrf_token_from, latest_order, outbox, session_id_from, ship
 
 
 @pytest.fixture
@@ -68,3 +68,10 @@ def invitation_to(app, email: str) -> str:
     """Send the due invitations; the review link emailed to this buyer."""
     send_invitations(app)
     return next(review_link(message) for message in invitations(app) if message["To"] == email)
+
+
+def write_review(client, link: str, line_id: int, **fields):
+    """Fill in and send the review form of one line, as the buyer does; the response."""
+    page = f"{link}/items/{line_id}"
+    form = {"rating": "5", "title": "Lovely texture", "body": "Soaks in fast and the scent is gentle.", **fields}
+    return client.post(page, data={"csrf_token": csrf_token_from(client.get(page).get_data(as_text=True)), **form})
