@@ -17,12 +17,13 @@ PAGE_REVIEWS = 10  # the newest; the count and average cover them all
 def newest_reviews(product_id: ColumnElement[int]) -> ScalarSelect:
     """A product's newest published reviews as a JSON array, a column of the product page's row."""
     shown = aliased(Review)  # its own name, so the inner query is not correlated to the outer reviews
+    # Correlated two levels up, to the product's row: by default only to the level just above.
     newest = (select(shown.id).where(shown.product_id == product_id, shown.status == ReviewStatus.published)
-              .order_by(shown.published_on.desc(), shown.id.desc()).limit(PAGE_REVIEWS))
+              .order_by(shown.published_on.desc(), shown.id.desc()).limit(PAGE_REVIEWS).correlate_except(shown))
     return select(json_rows(
         Review.id, Review.rating, Review.title, Review.body, Review.first_name, Review.city, Review.variant_label,
         Review.published_on, Review.reply, Review.replied_on,
-    )).where(Review.id.in_(newest)).scalar_subquery()
+    )).where(Review.product_id == product_id, Review.id.in_(newest)).scalar_subquery()
 
 
 @dataclass(slots=True)

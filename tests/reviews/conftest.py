@@ -64,10 +64,11 @@ def review_link(message) -> str:
     return re.search(r"http://shop\.test(/reviews/\S+)", text).group(1)
 
 
-def invitation_to(app, email: str) -> str:
-    """Send the due invitations; the review link emailed to this buyer."""
+def invitation_to(app, order: Order) -> str:
+    """Send the due invitations; the review link emailed to this order's buyer."""
     send_invitations(app)
-    return next(review_link(message) for message in invitations(app) if message["To"] == email)
+    return next(review_link(message) for message in invitations(app)
+                if order.number in message["Subject"] and message["To"] == order.email)
 
 
 def write_review(client, link: str, line_id: int, **fields):
@@ -75,3 +76,20 @@ def write_review(client, link: str, line_id: int, **fields):
     page = f"{link}/items/{line_id}"
     form = {"rating": "5", "title": "Lovely texture", "body": "Soaks in fast and the scent is gentle.", **fields}
     return client.post(page, data={"csrf_token": csrf_token_from(client.get(page).get_data(as_text=True)), **form})
+
+
+@pytest.fixture
+def reviewed(app, buy):
+    """reviewed(*reviews) -> the order: one bought line per review (rating, title, body), each written
+    through the emailed link. Lines are bought in the order given."""
+
+    def write(*reviews: tuple[str, str, str], skus=("TMC-CRM-4-UNS", "TMC-BTR-4-UNS", "TMC-STK-06-PEP")) -> Order:
+        order = buy(*skus[:len(reviews)])
+        client = app.test_client()
+        link = invitation_to(app, order)
+        by_sku = {line.sku: line for line in order.lines}
+        for sku, (rating, title, body) in zip(skus, reviews):
+            assert write_review(client, link, by_sku[sku].id, rating=rating, title=title, body=body).status_code == 303
+        return order
+
+    return write

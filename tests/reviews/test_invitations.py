@@ -87,7 +87,7 @@ def test_a_tampered_link_is_refused(app, shipped_order):
 def test_a_link_cannot_review_another_buyers_order(app, buy):
     mine = buy("TMC-CRM-4-UNS", email="jo@example.com")
     theirs = buy("TMC-BTR-4-UNS", email="sam@example.com")
-    link = invitation_to(app, "jo@example.com")
+    link = invitation_to(app, mine)
     client = app.test_client()
     response = client.get(f"{link}/items/{theirs.lines[0].id}")
     assert response.status_code == 303

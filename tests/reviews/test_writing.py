@@ -20,7 +20,7 @@ def product(session, slug="magnesium-body-cream") -> Product:
 def test_a_buyer_reviews_by_the_emailed_link_and_it_is_published_as_a_verified_buyers(app, buy, session):
     order = buy("TMC-CRM-4-UNS")
     client = app.test_client()
-    link = invitation_to(app, order.email)
+    link = invitation_to(app, order)
     response = write_review(client, link, order.lines[0].id, rating="4", title="Silky, not greasy",
                             body="Rubs in quickly and the unscented one really has no smell.",
                             first_name="Jo", city="Portland")
@@ -39,7 +39,7 @@ def test_a_buyer_reviews_by_the_emailed_link_and_it_is_published_as_a_verified_b
 def test_one_review_per_line_a_second_submit_is_refused(app, buy, session):
     order = buy("TMC-CRM-4-UNS")
     client = app.test_client()
-    link = invitation_to(app, order.email)
+    link = invitation_to(app, order)
     page = f"{link}/items/{order.lines[0].id}"
     form = {"csrf_token": csrf_token_from(client.get(page).get_data(as_text=True)), "rating": "5",
             "title": "Lovely", "body": "Soaks in fast and the scent is gentle."}
@@ -52,7 +52,7 @@ def test_one_review_per_line_a_second_submit_is_refused(app, buy, session):
 
 def test_two_scents_of_one_product_are_one_review(app, buy, session):
     order = buy("TMC-CRM-4-UNS", "TMC-CRM-4-LAV", "TMC-BTR-4-UNS")
-    page = app.test_client().get(invitation_to(app, order.email)).get_data(as_text=True)
+    page = app.test_client().get(invitation_to(app, order)).get_data(as_text=True)
     assert page.count("Review Magnesium Body Cream") == 1 and "Review Magnesium Body Butter" in page
 
 
@@ -100,7 +100,7 @@ def test_an_unshipped_order_takes_no_review(app, paid_order, session):
 def test_a_form_without_a_rating_or_with_one_out_of_range_is_refused(app, buy, session):
     order = buy("TMC-CRM-4-UNS")
     client = app.test_client()
-    link = invitation_to(app, order.email)
+    link = invitation_to(app, order)
     for rating in ("", "6", "0", "five", "-1", "1e309"):
         html = write_review(client, link, order.lines[0].id, rating=rating).get_data(as_text=True)
         assert "Not a valid choice" in html or "Choose a rating" in html, rating
@@ -109,7 +109,7 @@ def test_a_form_without_a_rating_or_with_one_out_of_range_is_refused(app, buy, s
 
 def test_a_review_without_a_csrf_token_is_refused(app, buy, session):
     order = buy("TMC-CRM-4-UNS")
-    link = invitation_to(app, order.email)
+    link = invitation_to(app, order)
     response = app.test_client().post(f"{link}/items/{order.lines[0].id}",
                                       data={"rating": "5", "title": "Nice", "body": "Nice cream, I like it."})
     assert response.status_code == 400
@@ -119,7 +119,7 @@ def test_a_review_without_a_csrf_token_is_refused(app, buy, session):
 def test_a_health_claim_is_held_with_the_rule_named_and_the_reviewer_told(app, buy, session):
     order = buy("TMC-CRM-4-UNS")
     client = app.test_client()
-    link = invitation_to(app, order.email)
+    link = invitation_to(app, order)
     response = write_review(client, link, order.lines[0].id, rating="5", title="Amazing",
                             body="This cream relieves my back pain better than my pills.")
     assert "Your review is on hold: we have emailed you why" in page_after(client, response)
@@ -137,7 +137,7 @@ def test_a_health_claim_is_held_with_the_rule_named_and_the_reviewer_told(app, b
 def test_a_negative_review_without_claims_is_published(app, buy, session):
     order = buy("TMC-CRM-4-UNS", "TMC-BTR-4-UNS")
     client = app.test_client()
-    link = invitation_to(app, order.email)
+    link = invitation_to(app, order)
     negative = {
         "TMC-CRM-4-UNS": ("1", "Greasy, and the jar leaked", "Too greasy for me and the lid leaked in the box. "
                                                              "Would not buy again."),
@@ -156,7 +156,7 @@ def test_a_negative_review_without_claims_is_published(app, buy, session):
 def test_an_email_address_or_phone_number_is_held_as_personal_data(app, buy, session):
     order = buy("TMC-CRM-4-UNS", "TMC-BTR-4-UNS")
     client = app.test_client()
-    link = invitation_to(app, order.email)
+    link = invitation_to(app, order)
     bodies = iter(["Love it. Email me at jo.smith@example.com for tips.", "Love it, call me on (207) 555-0142."])
     for line in order.lines:
         write_review(client, link, line.id, body=next(bodies))
