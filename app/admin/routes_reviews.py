@@ -30,7 +30,9 @@ def review_list():
 @role_required("marketing")
 def review_detail(review_id: int):
     review = db.get_or_404(Review, review_id)
-    return render_template("admin/review.html", review=review, form=ModerationForm(status=review.status.value),
+    decision = ModerationForm(status=review.status.value, note=review.hold_detail,
+                              reason=review.hold_reason.value if review.hold_reason else None)
+    return render_template("admin/review.html", review=review, form=decision,
                            reply_form=ReplyForm(reply=review.reply))
 
 
