@@ -110,24 +110,26 @@ def line_to_review(session: Session, *, order: Order, line_id: int) -> Reviewabl
 
 # Writing a review --------------------------------------------------------------------------------
 
-def screen(*, title: str, body: str) -> tuple[HoldReason, str] | None:
-    """A stated reason to hold this text, with the rule that matched; None to publish it.
+def screen(*texts: str) -> tuple[HoldReason, str] | None:
+    """A stated reason to hold a review of these texts, with the rule that matched; None to publish it.
 
     Screened as product warnings are (app.catalog.wording): a review may name a condition ("it gave
     me a rash", "did nothing for my back pain") but not claim a drug-like effect or promise help
     with one. So a complaint or a reaction report is published like praise."""
-    text = f"{title}\n{body}"
-    found = drug_claims({"warnings": text}, ["warnings"])
+    text = "\n".join(texts)
+    found = sorted({word for _, words in drug_claims({"warnings": text}, ["warnings"]) for word in words})
     if found:
-        words = ", ".join(f"“{word}”" for _, words in found for word in words)
-        return HoldReason.health_claim, f"Claims check: {words} would make a health claim for the product."
-    personal = _PERSONAL_DATA.search(text)
-    if personal:
+        named = ", ".join(f"“{word}”" for word in found[:SHOWN_WORDS])
+        more = f" and {len(found) - SHOWN_WORDS} more" if len(found) > SHOWN_WORDS else ""
+        return HoldReason.health_claim, f"Claims check: {named}{more} would make a health claim for the product."
+    if _EMAIL.search(text) or any(len(re.sub(r"\D", "", number)) >= 10 for number in _PHONE.findall(text)):
         return HoldReason.personal_data, "Personal data check: the text holds an email address or a phone number."
     return None
 
 
-_PERSONAL_DATA = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|(?<!\w)\+?\d[\d ().-]{8,}\d(?!\w)")
+SHOWN_WORDS = 8  # of the claims found, so the recorded reason stays short
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d ().-]{8,}\d(?!\w)")  # ten digits or more: a date or a lot number has fewer
 
 
 def submit_review(session: Session, *, order: Order, line_id: int, rating: int, title: str, body: str,
@@ -140,7 +142,7 @@ def submit_review(session: Session, *, order: Order, line_id: int, rating: int, 
     if rating not in RATINGS:
         raise ReviewError("Choose a rating from 1 to 5 stars.")
     assert item.product is not None
-    held = screen(title=title, body=body)
+    held = screen(title, body, first_name, city)
     review = Review(
         order_line_id=item.line.id, order_id=order.id, product_id=item.product.id,
         variant_label=item.line.variant_label, email=order.email, rating=rating, title=title.strip(),

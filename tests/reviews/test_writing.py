@@ -162,3 +162,21 @@ def test_an_email_address_or_phone_number_is_held_as_personal_data(app, buy, ses
         write_review(client, link, line.id, body=next(bodies))
     reviews = list(session.scalars(select(Review)))
     assert [review.hold_reason for review in reviews] == [HoldReason.personal_data] * 2
+
+
+def test_dates_and_batch_numbers_are_not_taken_for_phone_numbers_and_a_long_claim_list_is_recorded_short(
+        app, buy, session):
+    order = buy("TMC-CRM-4-UNS", "TMC-BTR-4-UNS")
+    client = app.test_client()
+    link = invitation_to(app, order)
+    claims = ("It relieves pain, cures cramps, is a painkiller, analgesic, anti-inflammatory, a detox, "
+              "a remedy, therapeutic, numbing, and a sleep aid. ") * 20
+    bodies = {"TMC-CRM-4-UNS": "Bought on 12.08.2026, batch LOT-2026-11A, and it is lovely.",
+              "TMC-BTR-4-UNS": claims}
+    for line in order.lines:
+        write_review(client, link, line.id, body=bodies[line.sku])
+    sku_of_line = {line.id: line.sku for line in order.lines}
+    by_sku = {sku_of_line[review.order_line_id]: review for review in session.scalars(select(Review))}
+    cream, butter = by_sku["TMC-CRM-4-UNS"], by_sku["TMC-BTR-4-UNS"]
+    assert cream.status is ReviewStatus.published
+    assert butter.hold_reason is HoldReason.health_claim and "more would make a health claim" in butter.hold_detail
