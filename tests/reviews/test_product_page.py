@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.reviews.models import Review
 from tests.conftest import post
+from tests.reviews.conftest import invitation_to, write_review
 
 # schema.org's properties of each type used (https://schema.org/<Type>, inherited ones included),
 # and what search engines require of a product's review snippet.
@@ -143,7 +144,6 @@ def assert_only_text(html: str) -> None:
 def test_xss_payloads_in_every_review_field_are_shown_as_text(app, buy, sign_in, session, client):
     assert len(XSS_PAYLOADS) >= 30
     order = buy("TMC-CRM-4-UNS", "TMC-BTR-4-UNS", "TMC-STK-06-PEP")
-    from tests.reviews.conftest import invitation_to, write_review
     browser = app.test_client()
     link = invitation_to(app, order)
     for number, line in enumerate(order.lines):
