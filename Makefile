@@ -8,10 +8,17 @@ export FLASK_APP := app
 POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test typecheck lint-imports test-sqlite test-postgres setup setup-dev db bench clean
+.PHONY: run worker scheduler test typecheck lint-imports test-sqlite test-postgres setup setup-dev db bench clean
 
 run: setup db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Background jobs need REDIS_URL (README, "Background jobs"): any number of workers, one scheduler.
+worker: setup
+	$(BIN)/flask worker
+
+scheduler: setup
+	$(BIN)/flask scheduler
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.requirements: requirements.txt

@@ -68,6 +68,9 @@ class Config:
     # Shipping countries, rates and delivery estimates: app/orders/shipping.py.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Background jobs (app/jobs): seconds between a failed job's retries (email: 1 min, 5 min,
+    # 30 min, 2 h, then it waits in the admin's failed jobs for a retry by hand).
+    JOB_RETRY_INTERVALS = [int(seconds) for seconds in os.environ.get("JOB_RETRY_INTERVALS", "60,300,1800,7200").split(",")]
     # Stated, not left to the default: the limiter is one object for every app in the process, and
     # an app created with limits off (the browser tests' server) must not leave them off for the next.
     RATELIMIT_ENABLED = True
@@ -96,7 +99,8 @@ class Config:
     SHOP_STAFF_EMAIL = os.environ.get("SHOP_STAFF_EMAIL") or MAIL_DEFAULT_SENDER
     SHOP_SAFETY_EMAIL = os.environ.get("SHOP_SAFETY_EMAIL") or SHOP_STAFF_EMAIL
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads bigger than this are refused with a 413
+    # Room for a 10 MB image (app.catalog.images.MAX_BYTES) and the form around it; more is a 413.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     PREFERRED_URL_SCHEME = "http"
     # Reviews: buyers are invited this many days after their order ships; the emailed link works this long.
@@ -128,6 +132,7 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
     MAIL_SERVER = None
+    REDIS_URL = None  # jobs run inline; tests/jobs set a Redis database of their own
     SHOP_STAFF_EMAIL = "staff@tidewater.example"
     SHOP_SAFETY_EMAIL = "safety@tidewater.example"
     SHOP_URL = None  # tests that need one set it (tests/core/test_public_address.py)

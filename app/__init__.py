@@ -30,7 +30,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_shared_macros(app)
-    register_mail(app)
+    register_jobs(app)
     return app
 
 
@@ -124,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.catalog.images import image_urls
+    from app.catalog.images import image_urls, srcsets
     from app.dates import register_date_filters
     from app.money import register_money_filter
     from app.urls import EndpointUrls, SlugUrls, StaticUrls, external_url
@@ -135,6 +135,7 @@ def register_template_helpers(app: Flask) -> None:
         urls=EndpointUrls(), static_urls=StaticUrls(),
         product_urls=SlugUrls("catalog.product_detail"), article_urls=SlugUrls("content.article_detail"),
         page_urls=SlugUrls("content.page"), image_urls=image_urls, external_url=external_url,
+        image_srcsets=srcsets,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -163,16 +164,19 @@ def register_security_headers(app: Flask) -> None:
     register(app)
 
 
-def register_mail(app: Flask) -> None:
-    """Mail leaves only after the transaction that queued it commits: a route that commits has
-    its messages sent when it returns (app.mail.services)."""
+def register_jobs(app: Flask) -> None:
+    """Background jobs (mail among them) start only after the transaction that asked for them
+    commits: queued to RQ by the commit, or, without Redis, run when the request returns (app.jobs)."""
     from app.extensions import db
-    from app.mail.services import send_committed_mail
+    from app.jobs.queue import register_jobs as register
+    from app.jobs.queue import run_committed_jobs
+
+    register(app)
 
     @app.after_request
-    def send_mail_of_this_request(response):
-        if db.session.registry.has():  # a page that never opened a session queued nothing
-            send_committed_mail(db.session)
+    def run_jobs_of_this_request(response):
+        if db.session.registry.has():  # a page that never opened a session asked for nothing
+            run_committed_jobs(db.session)
         return response
 
 

@@ -5,11 +5,10 @@ from flask import Flask
 from app.accounts import services as accounts
 from app.demo import DEMO_STAFF, load_demo_data
 from app.extensions import db
-from app.mail.services import commit_then_send, deliver_outbox
-from app.orders import payment_journey as journey
-from app.orders.gateway import PaymentServiceUnavailable
-from app.orders.services import awaiting_provider, stale_checkouts
-from app.payments.gateway import get_gateway
+from app.jobs.periodic import OrderSweep, expire_checkouts, reconcile_payments
+from app.jobs.queue import redis_connection, run_worker
+from app.jobs.schedule import scheduler
+from app.mail.services import commit_then_send, retry_unsent_mail
 from app.reviews.services import send_review_invitations
 from app.search.services import rebuild_index
 
@@ -54,26 +53,18 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("expire-checkouts")
     @click.option("--grace-minutes", default=5, show_default=True,
                   help="How long past its checkout's expiry an unpaid order waits.")
-    def expire_checkouts(grace_minutes: int) -> None:
+    def expire_checkouts_command(grace_minutes: int) -> None:
         """Cancel unpaid orders whose checkout has expired, releasing their stock (cron-safe)."""
-        gateway = get_gateway()
-        cancelled = _each_order(
-            stale_checkouts(db.session, grace_minutes=grace_minutes),
-            lambda order: journey.abandon(db.session, gateway=gateway, order_id=order.id, actor="cron",
-                                          reason="The checkout expired without payment."),
-        )
-        click.echo(f"Cancelled {cancelled} expired order(s).")
+        sweep = expire_checkouts(grace_minutes)
+        _say_unavailable(sweep)
+        click.echo(f"Cancelled {sweep.done} expired order(s).")
 
     @app.cli.command("reconcile-payments")
-    def reconcile_payments() -> None:
+    def reconcile_payments_command() -> None:
         """Ask the payment provider about every order awaiting payment, and apply what it says."""
-        gateway = get_gateway()
-
-        def settle(order) -> bool:
-            outcome = journey.confirm(db.session, gateway=gateway, order_id=order.id, actor="reconciliation")
-            return not outcome.startswith("no change")
-
-        click.echo(f"Reconciled {_each_order(awaiting_provider(db.session), settle)} order(s).")
+        sweep = reconcile_payments()
+        _say_unavailable(sweep)
+        click.echo(f"Reconciled {sweep.done} order(s).")
 
     @app.cli.command("send-review-invitations")
     def send_review_invitations_command() -> None:
@@ -86,25 +77,31 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("send-mail")
     def send_mail() -> None:
-        """Send queued email that has not gone out yet (retries failures)."""
-        sent = deliver_outbox(db.session)
-        db.session.commit()
-        click.echo(f"Sent {sent} message(s).")
+        """Send queued email that has not gone out yet (retries failures); with Redis, queue a job
+        for each message that has none."""
+        click.echo(retry_unsent_mail())
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
+    def worker(burst: bool) -> None:
+        """Run background jobs (email, periodic work) from the Redis queue until stopped."""
+        run_worker(_redis_or_explain(), burst=burst)
+
+    @app.cli.command("scheduler")
+    def scheduler_command() -> None:
+        """Queue the periodic jobs (app/jobs/schedule.py) when due, until stopped. Run one."""
+        scheduler(_redis_or_explain()).start()
 
 
-def _each_order(orders, work) -> int:
-    """Run work(order) for each order in its own transaction, then send the mail it queued.
+def _redis_or_explain():
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException(
+            "REDIS_URL is not set. Without Redis, jobs run inline after each commit and need no worker; "
+            "run `flask expire-checkouts`, `flask reconcile-payments` and `flask send-mail` from cron instead.")
+    return connection
 
-    An unreachable payment provider skips that order (cron tries again next time) and says so.
-    """
-    done = 0
-    for order in orders:
-        try:
-            done += bool(work(order))
-        except PaymentServiceUnavailable as error:
-            db.session.rollback()
-            click.echo(f"{order.number}: payment service unavailable ({error}); will retry.", err=True)
-            continue
-        db.session.commit()
-    commit_then_send(db.session)
-    return done
+
+def _say_unavailable(sweep: OrderSweep) -> None:
+    for number in sweep.unavailable:
+        click.echo(f"{number}: payment service unavailable; will retry.", err=True)

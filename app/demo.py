@@ -75,8 +75,10 @@ def _load_product(session: Session, entry: dict) -> dict[int, dict[str, int]]:
         ProductImage(path=image["path"], alt=image["alt"], position=index)
         for index, image in enumerate(images)
     ]
+    image_by_path = {image.path: image for image in product.images}
     for variant_entry in variants:
         variant_entry = dict(variant_entry)
+        variant_entry["image"] = image_by_path[variant_entry["image"]] if "image" in variant_entry else None
         stock = variant_entry.pop("stock", 0)
         components = variant_entry.pop("components", None)
         variant_entry["compare_at_minor"] = variant_entry.get("compare_at_minor") or None

@@ -13,7 +13,7 @@ MESSAGES = {
     403: ("You can't open this page", "Your account does not have access to it."),
     404: ("We can't find that page", "It may have moved, or the link may be mistyped."),
     405: ("That doesn't work here", "This address does not accept that kind of request."),
-    413: ("That file is too large", "Uploads can be at most 5 MB. Please choose a smaller file."),
+    413: ("That file is too large", "Uploads can be at most 10 MB. Please choose a smaller file."),
     429: ("Too many tries", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "We have been told. Please try again shortly."),
 }

@@ -11,11 +11,13 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,7 @@ from app import create_app
 from app.cart.cookie import new_cart_token, signed_cart_token
 from app.cart.models import Cart, CartLine
 from app.catalog.models import Variant
+from app.db import utcnow
 from app.demo import load_demo_data
 from app.extensions import db
 from app.orders.models import Order
@@ -525,3 +528,20 @@ def check_out_at_once(app: Flask, cookies: list[str]) -> list[tuple[int, str]]:
         return response.status_code, response.headers.get("Location", "")
 
     return run_at_once(len(cookies), check_out)
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: a connection to it is refused at once (a mail server or Redis down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def expired_checkout(shopper, session, sku: str = "TMC-BTR-4-UNS") -> Order:
+    """An order checked out by this shopper whose checkout expired ten minutes ago, unpaid."""
+    shopper.add(sku, 1)
+    shopper.checkout()
+    order = latest_order(session)
+    order.checkout_expires_at = utcnow() - timedelta(minutes=10)
+    session.commit()
+    return order

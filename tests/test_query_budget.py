@@ -13,6 +13,7 @@ PAGES = [
     "/",
     "/products",
     "/products/magnesium-body-cream",
+    "/products/magnesium-body-cream?size=8+oz&scent=Lavender",  # the picker's choice, pictures per variant
     "/products/recovery-bundle",  # a set: its stock read from its components in the same query
     "/learn",
     "/learn/how-common-is-back-pain",
@@ -32,7 +33,7 @@ def grow_catalogue(session, products: int) -> None:
         product.images = [ProductImage(path="img/products/body-butter.svg", alt="A tub", position=i) for i in range(3)]
         product.variants = [
             Variant(sku=f"EXTRA-{number}-{i}", size=f"{i} oz", scent="Plain", price_minor=1000 + i,
-                    stock_on_hand=5, position=i)
+                    stock_on_hand=5, position=i, image=product.images[i % 3])
             for i in range(4)
         ]
         session.add(product)
@@ -62,7 +63,8 @@ def test_storefront_page_stays_within_the_query_budget(client, session, csrf_tok
     assert counter.count <= BUDGET, f"{path} ran {counter.count} queries:\n" + "\n\n".join(counter.statements)
 
 
-@pytest.mark.parametrize("path", ["/", "/products", "/products/magnesium-body-cream", "/products/recovery-bundle",
+@pytest.mark.parametrize("path", ["/", "/products", "/products/magnesium-body-cream",
+                                  "/products/magnesium-body-cream?variant=TMC-CRM-4-LAV", "/products/recovery-bundle",
                                   "/learn/how-common-is-back-pain", "/search?q=magnesium"])
 def test_a_new_visitor_is_served_each_main_page_in_one_query(client, count_queries, path):
     """Each page folds its lists into one row (app.db.json_list); a second query is a regression."""

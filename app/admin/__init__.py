@@ -18,4 +18,6 @@ def staff_only():
         abort(403)
 
 
-from app.admin import routes, routes_catalog, routes_orders, routes_people, routes_reviews  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    routes, routes_catalog, routes_images, routes_jobs, routes_orders, routes_people, routes_reviews,
+)

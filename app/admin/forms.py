@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField,
                      SelectChoice, SelectField, StringField, TextAreaField, ValidationError)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from app.accounts.models import Role
 from app.catalog.models import StockReason
@@ -119,10 +119,20 @@ class VariantForm(FlaskForm):
 
 
 class ImageForm(FlaskForm):
-    image = FileField("Image (PNG, JPEG or WebP, up to 5 MB)", validators=[
+    # The extension only guides the file picker: app.catalog.images decodes every upload.
+    image = FileField("Image (PNG, JPEG or WebP, up to 10 MB)", validators=[
         FileRequired("Choose an image."), FileAllowed(["png", "jpg", "jpeg", "webp"], "PNG, JPEG or WebP only.")])
     alt = StringField("Alt text (describe the picture)", validators=[DataRequired("Describe the image."),
                                                                      Length(max=255)])
+
+
+class ImageDetailsForm(FlaskForm):
+    alt = StringField("Alt text", validators=[DataRequired("Describe the image."), Length(max=255)])
+    is_social = BooleanField("Show in link previews (Open Graph)")
+
+
+class ImageMoveForm(FlaskForm):
+    step = IntegerField("Move", validators=[InputRequired(), AnyOf([-1, 1], message="Move an image one place at a time.")])
 
 
 class StaffForm(FlaskForm):
@@ -154,3 +164,7 @@ class AssignReportForm(FlaskForm):
 class CloseReportForm(FlaskForm):
     resolution = TextAreaField("What was done", validators=[DataRequired("Say how it was resolved."),
                                                             Length(max=2000)])
+
+
+class RetryJobForm(FlaskForm):
+    """The "Retry" button of a failed job: its CSRF token is the whole form."""

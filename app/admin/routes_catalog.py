@@ -4,9 +4,9 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.admin import bp, services
-from app.admin.forms import ImageForm, ProductForm, StockAdjustForm, ThresholdForm, VariantForm
+from app.admin.forms import ProductForm, StockAdjustForm, ThresholdForm, VariantForm
 from app.catalog import services as catalog
-from app.catalog.images import add_product_image, remove_product_image
+from app.admin.routes_images import gallery_context
 from app.catalog.models import Product, StockReason, Variant
 from app.extensions import db
 from app.forms import flash_form_errors
@@ -126,7 +126,8 @@ def product_edit(product_id: int | None):
             return redirect(url_for("admin.product_edit", product_id=saved.id), code=303)
     elif request.method == "POST":
         flash_form_errors(form)
-    return render_template("admin/product_edit.html", product=product, form=form, image_form=ImageForm())
+    return render_template("admin/product_edit.html", product=product, form=form,
+                           **(gallery_context(product) if product else {}))
 
 
 @bp.route("/products/<int:product_id>/variants/new", methods=["GET", "POST"], defaults={"variant_id": None})
@@ -161,42 +162,3 @@ def variant_edit(product_id: int, variant_id: int | None):
     elif request.method == "POST":
         flash_form_errors(form)
     return render_template("admin/variant_edit.html", product=product, variant=variant, form=form)
-
-
-@bp.post("/products/<int:product_id>/images")
-@role_required()
-def product_image_add(product_id: int):
-    product = db.get_or_404(Product, product_id)
-    form = ImageForm()
-    if form.validate_on_submit():
-        try:
-            image = add_product_image(db.session, product_id=product.id, data=form.image.data.read(),
-                                      alt=form.alt.data)
-        except catalog.CatalogError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            services.audit(db.session, actor=current_user, action="product.image", obj_type="product",
-                           obj_id=product.slug, after={"path": image.path, "alt": image.alt})
-            db.session.commit()
-            flash("Image added.", "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
-
-
-@bp.post("/products/<int:product_id>/images/<int:image_id>/remove")
-@role_required()
-def product_image_remove(product_id: int, image_id: int):
-    product = db.get_or_404(Product, product_id)
-    try:
-        image = remove_product_image(db.session, product_id=product.id, image_id=image_id)
-    except catalog.CatalogError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        services.audit(db.session, actor=current_user, action="product.image_remove", obj_type="product",
-                       obj_id=product.slug, before={"path": image.path, "alt": image.alt})
-        db.session.commit()
-        flash("Image removed.", "success")
-    return redirect(url_for("admin.product_edit", product_id=product.id), code=303)

@@ -1,7 +1,7 @@
 """Cart forms: they check the shape of input; the cart's rules live in services.py."""
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
-from wtforms.validators import InputRequired
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.cart.services import MAX_QUANTITY_PER_LINE
 from app.forms import WholeNumberRange
@@ -49,3 +49,8 @@ class AddToCartForm(FlaskForm):
                     WholeNumberRange(min=1, max=DATABASE_INT_MAX, message=VARIANT_MESSAGE)],
         invalid_message=VARIANT_MESSAGE,
     )
+    # The product page's Size and Scent radios. Sent with the variant they picked on the page;
+    # without JavaScript a shopper may change them and press Add to cart straight away, so the
+    # cart takes the variant they name over variant_id (app.catalog.services.variant_with_options).
+    size = StringField(validators=[Optional(), Length(max=40)])
+    scent = StringField(validators=[Optional(), Length(max=60)])

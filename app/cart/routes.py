@@ -7,6 +7,8 @@ from flask_login import current_user
 from app.cart import bp, services
 from app.cart.cookie import new_cart_token, read_cart_token, remember_cart_token
 from app.cart.forms import AddToCartForm, LineQuantityForm
+from app.catalog.errors import CatalogError
+from app.catalog.services import variant_with_options
 from app.extensions import db
 from app.forms import flash_form_errors
 from app.storefront import reader
@@ -62,14 +64,16 @@ def add():
         new_token = new_cart_token()
         user_id = current_user.id if current_user.is_authenticated else None
         cart = services.create_cart(db.session, token=new_token, user_id=user_id)
+    variant_id = form.variant_id.data
     try:
-        line = services.add_item(
-            db.session, cart=cart, variant_id=form.variant_id.data, quantity=form.quantity.data
-        )
-    except services.CartError as error:
+        if form.size.data and form.scent.data:
+            variant_id = variant_with_options(db.session, variant_id=variant_id, size=form.size.data,
+                                              scent=form.scent.data)
+        line = services.add_item(db.session, cart=cart, variant_id=variant_id, quantity=form.quantity.data)
+    except (services.CartError, CatalogError) as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _back_to_shopping(form.variant_id.data)
+        return _back_to_shopping(variant_id)
     db.session.commit()
     flash(f"Added {form.quantity.data} × {line.variant.product.name} ({line.variant.label}).", "success")
     response = redirect(url_for("cart.view"), code=303)

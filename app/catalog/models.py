@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     case,
     column,
+    false,
     func,
     select,
     table,
@@ -112,11 +113,16 @@ class ProductImage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    path: Mapped[str] = mapped_column(String(255))  # relative to static/
+    path: Mapped[str] = mapped_column(String(255))  # relative to static/, or "uploads/..." (app.catalog.images)
     alt: Mapped[str] = mapped_column(String(255))
     width: Mapped[int] = mapped_column(Integer, default=800)
     height: Mapped[int] = mapped_column(Integer, default=800)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The narrower copies made at upload, "320,640" (each in the original's format and WebP);
+    # "" for demo art in static/ and images uploaded before copies were made.
+    renditions: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The picture link previews (Open Graph, Twitter cards) show; at most one per product.
+    is_social: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     product: Mapped[Product] = relationship(back_populates="images")
 
@@ -192,6 +198,8 @@ class Variant(TimestampMixin, Base):
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The picture the product page shows when this variant is chosen (a scent's jar, say).
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("product_images.id", ondelete="SET NULL"), index=True)
 
     # Units for sale. A set's are its components' (as many whole sets as each allows, none if one
     # is withdrawn); read in the same query as the variant, so no page or cart line pays a query for it.
@@ -210,6 +218,7 @@ class Variant(TimestampMixin, Base):
     ))
 
     product: Mapped[Product] = relationship(back_populates="variants")
+    image: Mapped[ProductImage | None] = relationship()
     # A set's components; empty for a variant sold as it is.
     components: Mapped[list[VariantComponent]] = relationship(
         foreign_keys=[VariantComponent.bundle_variant_id], order_by=VariantComponent.component_variant_id,
@@ -227,6 +236,13 @@ class Variant(TimestampMixin, Base):
     @property
     def is_sold_out(self) -> bool:
         return self.stock_available <= 0
+
+    @property
+    def picture(self) -> ProductImage | None:
+        """Its own picture, else the product's first: found among the product's images, which
+        the cart loads with it, so a cart line's thumbnail costs no query."""
+        own = next((image for image in self.product.images if image.id == self.image_id), None)
+        return own or self.product.primary_image
 
 
 class StockReason(enum.Enum):

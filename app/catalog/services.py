@@ -34,6 +34,7 @@ def _card_query():
             func.min(Variant.price_minor).label("price_from"), func.max(Variant.price_minor).label("price_to"),
             func.min(Variant.currency).label("currency"),
             image.path.label("image_path"), image.width.label("image_width"), image.height.label("image_height"),
+            image.renditions.label("image_renditions"),
         )
         .join(Variant, and_(Variant.product_id == Product.id, Variant.is_active.is_(True)))
         .outerjoin(image, image.id == first_image_id)
@@ -71,6 +72,7 @@ class ProductCard:
     image_path: str | None
     image_width: int | None
     image_height: int | None
+    image_renditions: str | None
 
 
 def product_cards_from_json(cards: list[dict]) -> list[ProductCard]:
@@ -152,6 +154,17 @@ def save_variant(session: Session, *, product_id: int, variant_id: int | None = 
     session.add(variant)
     session.flush()
     return variant
+
+
+def variant_with_options(session: Session, *, variant_id: int, size: str, scent: str) -> int:
+    """The id of the active variant of VARIANT_ID's product in SIZE and SCENT, or CatalogError."""
+    sibling = aliased(Variant)
+    found = session.scalar(
+        select(sibling.id).join(Variant, Variant.product_id == sibling.product_id)
+        .where(Variant.id == variant_id, sibling.size == size, sibling.scent == scent, sibling.is_active.is_(True)))
+    if found is None:
+        raise CatalogError(f"That scent is not made in {size}. Choose another scent or size.")
+    return found
 
 
 def check_slug_free(session: Session, *, slug: str, product_id: int | None) -> None:

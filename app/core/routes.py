@@ -3,6 +3,7 @@ from flask import Response, current_app, jsonify, redirect, render_template, sen
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import caching
 from app.catalog.services import product_cards
 from app.content.services import list_articles, list_pages
 from app.core import bp
@@ -58,5 +59,9 @@ def favicon():
 
 @bp.get("/media/<path:filename>")
 def media(filename: str):
-    """Staff-uploaded images (checked to be PNG, JPEG or WebP when uploaded)."""
-    return send_from_directory(current_app.config["UPLOAD_FOLDER"], filename, max_age=60 * 60 * 24 * 30)
+    """Staff-uploaded images (decoded and cleaned when uploaded, app.catalog.images). Each file is
+    named by a digest of its upload and never rewritten, so browsers and CDNs may keep it for good."""
+    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], filename, max_age=caching.ONE_YEAR)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response

@@ -1,4 +1,5 @@
-"""Queue a message with the change it reports; deliver it by SMTP (or to files) once that change commits."""
+"""Queue a message with the change it reports; deliver it by SMTP (or to files) once that change
+commits, as a background job (app.jobs): one job per message, retried with back-off."""
 from __future__ import annotations
 
 import smtplib
@@ -7,23 +8,19 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import event, inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.extensions import db
+from app.jobs.queue import JobCall, background, enqueue, enqueue_after_commit, redis_connection, run_committed_jobs
 from app.mail.models import OutboxMessage
 
-MAX_ATTEMPTS = 5
-# session.info keys: messages queued in the open transaction; messages whose transaction committed,
-# not yet handed to the sender (send_committed_mail).
-QUEUED_HERE = "mail.queued_here"
-COMMITTED = "mail.committed"
+MAX_ATTEMPTS = 5  # for the sweep; a job's own retries are JOB_RETRY_INTERVALS, then an admin's
 
 
-@event.listens_for(Session, "after_commit")
-def _mail_committed(session: Session) -> None:
-    if queued := session.info.pop(QUEUED_HERE, None):
-        session.info.setdefault(COMMITTED, []).extend(queued)
+class MailNotSent(Exception):
+    """Raised by the job when the mail server refused or was unreachable, so RQ retries it."""
 
 
 def queue_email(session: Session, *, recipient: str, subject: str, template: str,
@@ -38,8 +35,14 @@ def queue_email(session: Session, *, recipient: str, subject: str, template: str
     )
     session.add(message)
     session.flush()
-    session.info.setdefault(QUEUED_HERE, []).append(message)
+    enqueue_after_commit(session, send_queued_email, message.id, job_id=mail_job_id(message.id), retry=True,
+                         for_row=message)
     return message
+
+
+def mail_job_id(message_id: int) -> str:
+    """One job per message, however often it is asked for (the sweep, a redelivered event)."""
+    return f"mail-{message_id}"
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
@@ -73,47 +76,68 @@ def _send(email: EmailMessage, message_id: int) -> None:
         smtp.send_message(email)
 
 
-def deliver_outbox(session: Session, *, limit: int = 50, only_ids: list[int] | None = None) -> int:
-    """Send messages not yet sent (of only_ids, if given), oldest first, recording each outcome;
-    the caller commits. Cron (`flask send-mail`) runs it for every message, to retry failures.
-    """
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    if only_ids is not None:
-        query = query.where(OutboxMessage.id.in_(only_ids))
-    sent = 0
-    for message in session.scalars(query).all():
-        message.attempts += 1
-        try:
-            _send(_as_email(message), message.id)
-        except (OSError, smtplib.SMTPException) as error:
-            message.last_error = str(error)[:500]
-            current_app.logger.warning("Email %s to %s failed: %s", message.id, message.recipient, error)
-        else:
-            message.sent_at = utcnow()
-            sent += 1
+def _attempt(message: OutboxMessage) -> bool:
+    """Try to send one message, recording the attempt and its outcome on the row."""
+    message.attempts += 1
+    try:
+        _send(_as_email(message), message.id)
+    except (OSError, smtplib.SMTPException) as error:
+        message.last_error = str(error)[:500]
+        current_app.logger.warning("Email %s to %s failed: %s", message.id, message.recipient, error)
+        return False
+    message.sent_at = utcnow()
+    return True
+
+
+def _unsent():
+    return (select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
+            .with_for_update(skip_locked=True))
+
+
+@background
+def send_queued_email(message_id: int) -> str:
+    """The job: send one outbox message unless it went already (or another worker holds it).
+    A failure is committed on the row, then raised for RQ to retry later."""
+    message = db.session.scalars(_unsent().where(OutboxMessage.id == message_id)).first()
+    if message is None:
+        db.session.rollback()
+        return "already sent, or being sent"
+    sent = _attempt(message)
+    db.session.commit()
+    if not sent:
+        raise MailNotSent(f"Email {message_id} not sent: {message.last_error}")
+    return "sent"
+
+
+def deliver_outbox(session: Session, *, limit: int = 50) -> int:
+    """Send messages not yet sent and not out of attempts, oldest first, here and now; the
+    caller commits. Without Redis, cron (`flask send-mail`) and the retry sweep use it."""
+    query = _unsent().where(OutboxMessage.attempts < MAX_ATTEMPTS).limit(limit)
+    sent = sum(_attempt(message) for message in session.scalars(query).all())
     session.flush()
     return sent
 
 
-def send_committed_mail(session: Session) -> None:
-    """Send the mail of this session's committed transactions. Only its own: older messages are
-    cron's (`flask send-mail`), so a request never waits on the backlog, nor spends its messages'
-    attempts while the mail server is down. The app runs this after every request."""
-    committed = session.info.pop(COMMITTED, [])
-    # One whose transaction (or savepoint) rolled back is no longer persistent: it was never queued.
-    ids = [inspect(message).identity[0] for message in committed if inspect(message).persistent]
-    if ids:
-        deliver_outbox(session, only_ids=ids)
-        session.commit()
+@background
+def retry_unsent_mail() -> str:
+    """The mail sweep. With Redis: queue a job for each unsent message that has none (its enqueue
+    after commit was lost while Redis was down); a message whose job failed for good waits for an
+    admin's retry. Without: send what is waiting here."""
+    connection = redis_connection()
+    if connection is None:
+        sent = deliver_outbox(db.session)
+        db.session.commit()
+        return f"Sent {sent} message(s)."
+    ids = db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)).all()
+    db.session.rollback()
+    queued = sum(enqueue(connection, JobCall(send_queued_email, (message_id,), mail_job_id(message_id), retry=True))
+                 is not None for message_id in ids)
+    return f"Queued {queued} message(s) without a job."
 
 
 def commit_then_send(session: Session) -> None:
-    """For callers that own the transaction (routes, commands): commit, then send what it queued."""
+    """For callers that own the transaction (routes, commands): commit, then (inline mode) run the
+    jobs it asked for, its mail among them; with Redis they were queued by the commit."""
     session.commit()
-    send_committed_mail(session)
+    run_committed_jobs(session)

@@ -1,11 +1,14 @@
 """A product's page: the catalogue's product with its Learn reading (app.pages)."""
-from flask import abort, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import abort, redirect, request, url_for
 
 from app.catalog import bp
-from app.pages.product import ProductNotFound, choose_variant, get_product_page, moved_product_slug
-from app.pages.structured_data import product_json_ld, script_json
+from app.pages.product import (
+    ProductNotFound, choose_variant, get_product_page, moved_product_slug, render_product_page,
+)
 from app.storefront import read_only, reader
-from app.urls import external_url, with_this_query
+from app.urls import with_this_query
 
 
 @bp.get("/products/<slug>")
@@ -15,15 +18,22 @@ def product_detail(slug: str):
         product = get_product_page(reader(), slug=slug)
     except ProductNotFound:
         return _moved_or_not_found(slug)
-    variant = choose_variant(product, sku=request.args.get("variant"))
-    page_url = external_url(url_for("catalog.product_detail", slug=product.slug))
-    return render_template(
-        "catalog/detail.html",
-        product=product,
-        selected=variant,
-        canonical_url=page_url,
-        json_ld=script_json(product_json_ld(product, page_url=page_url)),
-    )
+    variant = choose_variant(product, sku=request.args.get("variant"), size=request.args.get("size"),
+                             scent=request.args.get("scent"))
+    return render_product_page(product, selected=variant)
+
+
+@bp.post("/products/<slug>")
+@read_only
+def product_choose(slug: str):
+    """The variant picker without JavaScript: the chosen size and scent, as a shareable address."""
+    try:
+        product = get_product_page(reader(), slug=slug)
+    except ProductNotFound:
+        abort(404)
+    variant = choose_variant(product, size=request.form.get("size"), scent=request.form.get("scent"))
+    query = f"?variant={quote(variant.sku, safe='')}" if variant else ""
+    return redirect(url_for("catalog.product_detail", slug=product.slug) + query + "#choose", code=303)
 
 
 def _moved_or_not_found(slug: str):

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 import orjson
 from flask import current_app
 from markupsafe import Markup
 
-from app.pages.product import ProductPage
-from app.reviews.structured_data import review_json_ld
 from app.money import to_major
+from app.reviews.structured_data import review_json_ld
+
+if TYPE_CHECKING:  # the page's module renders with this one
+    from app.pages.product import ProductPage
 
 
 @lru_cache(maxsize=4096)

@@ -2,7 +2,7 @@
 and total of published ratings
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-08
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0014'
-down_revision = '0009'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -19,11 +19,13 @@ ACCESS = {
     "/stock": {"admin", "fulfilment"},
     "/reports": {"admin", "fulfilment"},
     "/products": {"admin"},
+    "/products/<int:product_id>/images": {"admin", "marketing"},
     "/staff": {"admin"},
     "/audit": {"admin"},
+    "/jobs": {"admin"},
 }
 SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1",
-                 "image_id": "1", "review_id": "1"}
+                 "image_id": "1", "job_id": "mail-1", "review_id": "1"}
 CSRF_EXEMPT = {"payments.stripe_webhook"}  # authenticated by Stripe's signature instead
 
 

@@ -34,6 +34,15 @@ def test_inactive_product_is_hidden_and_its_page_is_a_styled_404(client, session
     assert "find that page" in response.get_data(as_text=True)
 
 
+def chosen(html: str) -> dict[str, str]:
+    """The Size and Scent radios checked on a product page."""
+    return dict(re.findall(r'name="(size|scent)" value="([^"]+)"\s+checked', html))
+
+
+def selected_price(html: str) -> str:
+    return re.search(r"<span data-price>([^<]+)</span>", html).group(1)
+
+
 def test_unknown_slug_is_a_styled_404(client):
     response = client.get("/products/no-such-cream")
     assert response.status_code == 404
@@ -42,9 +51,12 @@ def test_unknown_slug_is_a_styled_404(client):
 
 def test_product_page_shows_variants_stock_ingredients_directions_and_warnings(client):
     html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
-    assert html.count('name="variant_id"') == 6
-    assert re.search(r'value="\d+"\s+disabled', html), "the sold-out variant is not selectable"
-    assert "Sold out" in html
+    assert re.findall(r'name="size" value="([^"]+)"', html) == ["2 oz", "4 oz", "8 oz"]
+    assert re.findall(r'name="scent" value="([^"]+)"', html) == ["Unscented", "Lavender"]
+    assert chosen(html) == {"size": "2 oz", "scent": "Unscented"}
+    sold_out = client.get("/products/magnesium-body-cream?variant=TMC-CRM-8-LAV").get_data(as_text=True)
+    assert re.search(r'class="badge badge-soldout" data-stock>Sold out<', sold_out)
+    assert re.search(r'data-add-button\s+disabled', sold_out), "a sold-out variant cannot be added"
     assert "Only 3 left" in html
     assert "In stock" in html
     assert "Magnesium Chloride" in html
@@ -55,16 +67,16 @@ def test_product_page_shows_variants_stock_ingredients_directions_and_warnings(c
 def test_variant_query_preselects_that_variant_and_shows_its_price(client, session):
     variant = session.scalars(select(Variant).where(Variant.sku == "TMC-CRM-4-LAV")).one()
     html = client.get("/products/magnesium-body-cream?variant=TMC-CRM-4-LAV").get_data(as_text=True)
-    selected_price = re.search(r'id="selected-price">\s*([^<]+)', html).group(1).strip()
-    assert selected_price == "$26.00"
-    assert re.search(rf'value="{variant.id}"\s+checked', html)
-    assert "Was </span>$29.00" in html
+    assert selected_price(html) == "$26.00"
+    assert f'name="variant_id" value="{variant.id}"' in html
+    assert chosen(html) == {"size": "4 oz", "scent": "Lavender"}
+    assert re.search(r'Was </span><span data-compare-value>\$29\.00<', html)
 
 
 def test_unknown_variant_query_falls_back_to_first_available(client):
     response = client.get("/products/magnesium-body-cream?variant=NOPE")
     assert response.status_code == 200
-    assert re.search(r'id="selected-price">\s*\$16\.00', response.get_data(as_text=True))
+    assert selected_price(response.get_data(as_text=True)) == "$16.00"
 
 
 def test_product_page_has_schema_org_product_json_ld(client):
@@ -114,7 +126,7 @@ def test_product_page_links_to_its_learn_articles(client):
 def test_product_copy_makes_no_drug_claims(client):
     for slug in ("magnesium-body-cream", "magnesium-body-butter", "magnesium-travel-stick", "recovery-bundle"):
         html = client.get(f"/products/{slug}").get_data(as_text=True)
-        copy = re.search(r'<div class="product-info">(.*?)<div class="product-details">', html, re.S).group(1)
+        copy = re.search(r'<div class="product-info"[^>]*>(.*?)<div class="product-details">', html, re.S).group(1)
         copy = re.sub(r"<[^>]+>", " ", copy).lower()
         for claim in ("relieve", "relief", "treat", "cure", "heal", "anti-inflammatory", "pain"):
             assert claim not in copy, f"{slug} copy says {claim!r}"
@@ -137,10 +149,13 @@ def test_product_page_follows_staff_order_and_leaves_out_hidden_variants_and_dra
     session.commit()
 
     html = client.get("/products/magnesium-body-cream").get_data(as_text=True)
-    shown_variant_ids = re.findall(r'name="variant_id" value="(\d+)"', html)
+    shown_variant_ids = re.findall(r'<i data-id="(\d+)"', html)
     assert shown_variant_ids == [str(variant.id) for variant in reversed(variants[1:])]
-    assert re.findall(r'alt="Photo (\w+)"', html) == ["first", "second", "third"]
-    assert card_titles(html) == [escape(article.title) for article in reversed(articles[1:])]
+    more_images = re.search(r'<ul class="product-more-images".*?</ul>', html, re.S).group(0)
+    assert re.findall(r'alt="Photo (\w+)"', more_images) == ["first", "second", "third"]
+    published = [escape(article.title) for article in reversed(articles[1:])]
+    assert len(published) > 3 and card_titles(html) == published[:3]  # three cards, then a link
+    assert '<a href="/learn">More reading</a>' in html
 
 
 def test_product_without_variants_images_or_articles_says_it_is_unavailable(client, session):

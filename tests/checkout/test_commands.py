@@ -4,7 +4,7 @@ from datetime import timedelta
 from app.catalog.services import reserve_stock
 from app.db import utcnow
 from app.orders.models import OrderStatus
-from tests.conftest import latest_order, outbox, session_id_from
+from tests.conftest import expired_checkout, latest_order, outbox, session_id_from
 
 
 def run(app, command: str):
@@ -56,11 +56,7 @@ def test_reconcile_payments_finishes_orders_whose_webhook_never_came(app, shoppe
 
 
 def test_commands_survive_an_unreachable_payment_service(app, shopper, session, stripe_server):
-    shopper.add("TMC-BTR-4-UNS", 1)
-    shopper.checkout()
-    order = latest_order(session)
-    order.checkout_expires_at = utcnow() - timedelta(minutes=10)
-    session.commit()
+    order = expired_checkout(shopper, session)
     stripe_server.set_down(True)
     try:
         result = app.test_cli_runner().invoke(args=["expire-checkouts"])

@@ -1,7 +1,6 @@
 """The contact form's mail: a receipt for the sender and an alert for staff, neither able to
 lose the report."""
 import re
-import socket
 from html import unescape
 
 from sqlalchemy import select
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from app.catalog.models import Product
 from app.contact.models import ContactReport
 from app.mail.models import OutboxMessage
-from tests.conftest import csrf_token_from, outbox
+from tests.conftest import closed_port, csrf_token_from, outbox
 
 REACTION = {"kind": "reaction", "name": "Ana Ruiz", "email": "Ana@Example.com", "phone": "555-0100",
             "batch_number": "LOT-2026-11A", "consent": "y",
@@ -73,12 +72,6 @@ def test_a_contact_message_sends_a_receipt_and_tells_staff(app, client, session)
 def test_the_honeypot_sends_no_mail(app, client, session):
     send(client, session, {**QUESTION, "website": "http://spam.example"})
     assert outbox(app) == []
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_a_mail_failure_keeps_the_report_and_thanks_the_sender(app, client, session):

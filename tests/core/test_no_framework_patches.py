@@ -51,6 +51,13 @@ PRIVATE_BUT_DOCUMENTED = {
 
 # Flask's Scaffold attributes documented "This data structure is internal. It should not be
 # modified directly and its format may change at any time."
+# Module settings a library documents as the way to configure it, by owner and name.
+DOCUMENTED_SETTINGS = {
+    # Pillow, Image.open: "MAX_IMAGE_PIXELS ... to protect against decompression bombs"; the
+    # upload check sets its own limit (app/catalog/images.py).
+    ("PIL.Image", "MAX_IMAGE_PIXELS"),
+}
+
 FLASK_INTERNAL_REGISTRIES = {
     "view_functions", "error_handler_spec", "before_request_funcs", "after_request_funcs",
     "teardown_request_funcs", "template_context_processors", "url_value_preprocessors",
@@ -173,6 +180,8 @@ def check_source(source: str, path: str = "<source>") -> list[str]:
             for target in targets:
                 if isinstance(target, ast.Attribute) and (owner := _dotted(target.value, imports)):
                     resolved = _resolve(owner)
+                    if (owner, target.attr) in DOCUMENTED_SETTINGS:
+                        continue
                     if inspect.ismodule(resolved) or isinstance(resolved, type):
                         findings.add(target, f"assigns {target.attr} on {owner}")
     return findings.problems
@@ -218,6 +227,7 @@ def test_the_check_finds_a_patch(source):
     "from app.db import Base\nclass Model(Base):\n    def _helper(self):\n        pass",
     "class Local:\n    def _helper(self):\n        pass",
     "from markupsafe import __version__",
+    "from PIL import Image\nImage.MAX_IMAGE_PIXELS = 36_000_000",
 ])
 def test_the_check_allows_documented_use(source):
     assert check_source(source) == []

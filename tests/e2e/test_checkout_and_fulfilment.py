@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from app.accounts.services import register
 from app.extensions import db
-from tests.e2e.test_storefront import BLOCKING_IMPACTS, PRODUCT_PATH, VARIANT, add_to_cart, choose_variant
+from tests.e2e.test_storefront import BLOCKING_IMPACTS, PRODUCT_PATH, add_to_cart, choose_variant
 
 SHOPPER = ("river@example.com", "river-password-1")
 FULFILMENT = ("fulfilment@tidewater.example", "demo-fulfilment-pass")
@@ -45,7 +45,7 @@ def shopper_account(live_app, live_server):
 def test_shopper_buys_through_the_test_gateway_and_sees_the_confirmation(page: Page, shopper_account, screenshot_dir):
     sign_in(page, *shopper_account)
     page.goto(PRODUCT_PATH)
-    choose_variant(page, VARIANT)
+    choose_variant(page)
     add_to_cart(page, 2)
     page.get_by_role("link", name="Check out").click()
 

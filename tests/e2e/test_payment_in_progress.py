@@ -12,7 +12,7 @@ from tests.e2e.test_storefront import PRODUCT_PATH, add_to_cart, choose_variant
 
 def test_going_back_from_the_payment_page_offers_to_continue_or_cancel(page: Page, screenshot_dir):
     page.goto(PRODUCT_PATH)
-    choose_variant(page, "2 oz / Unscented")
+    choose_variant(page, "2 oz", "Unscented")
     add_to_cart(page, 1)
     page.get_by_role("link", name="Check out").click()
     page.get_by_role("button", name="Pay securely").click()

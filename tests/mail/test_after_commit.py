@@ -2,7 +2,8 @@
 from sqlalchemy import select
 
 from app.mail.models import OutboxMessage
-from app.mail.services import commit_then_send, queue_email, send_committed_mail
+from app.jobs.queue import run_committed_jobs
+from app.mail.services import commit_then_send, queue_email
 from tests.conftest import outbox
 
 
@@ -23,10 +24,10 @@ def test_a_rolled_back_transaction_sends_nothing(app, session):
 def test_mail_is_handed_over_only_once_its_transaction_commits(app, session):
     with app.test_request_context():
         queue(session, "After commit")
-        send_committed_mail(session)  # not committed yet: nothing goes
+        run_committed_jobs(session)  # not committed yet: nothing goes
         assert outbox(app) == []
         session.commit()
-        send_committed_mail(session)
+        run_committed_jobs(session)
     assert [mail["Subject"] for mail in outbox(app)] == ["After commit"]
 
 
