@@ -15,7 +15,7 @@ from app.reviews.services import review_token
 from sqlalchemy import select
 from tests.e2e.test_checkout_and_fulfilment import assert_accessible, sign_in
 from tests.e2e.test_storefront import VIEWPORTS
-from tests.reviews.test_product_page import XSS_PAYLOADS
+from tests.reviews.conftest import XSS_PAYLOADS
 
 MARKETING = ("marketing@tidewater.example", "demo-marketing-pass")
 

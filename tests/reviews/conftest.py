@@ -93,3 +93,22 @@ def reviewed(app, buy):
         return order
 
     return write
+
+
+# Text a reviewer or staff member might type to run script: every field shows it as text.
+XSS_PAYLOADS = [
+    "<script>window.__xss=1</script>", "<img src=x onerror=window.__xss=1>", "<svg onload=window.__xss=1>",
+    "\"><script>window.__xss=1</script>", "'><img src=x onerror=window.__xss=1>", "<body onload=window.__xss=1>",
+    "<iframe src=javascript:window.__xss=1>", "<a href=\"javascript:window.__xss=1\">x</a>",
+    "<details open ontoggle=window.__xss=1>", "<input autofocus onfocus=window.__xss=1>",
+    "<video><source onerror=window.__xss=1></video>", "<math><mtext></mtext><mglyph><svg><mtext><style><img src=x onerror=window.__xss=1></style></mtext></svg></math>",
+    "</script><script>window.__xss=1</script>", "</title><script>window.__xss=1</script>",
+    "</textarea><script>window.__xss=1</script>", "{{ config }}", "{% print(1) %}", "${window.__xss=1}",
+    "<ScRiPt>window.__xss=1</sCrIpT>", "<scr<script>ipt>window.__xss=1</script>", "&lt;script&gt;window.__xss=1&lt;/script&gt;",
+    "<object data=javascript:window.__xss=1>", "<embed src=javascript:window.__xss=1>",
+    "<form action=javascript:window.__xss=1><button>x</button></form>", "<marquee onstart=window.__xss=1>",
+    "<style>@import 'javascript:window.__xss=1'</style>", "<link rel=stylesheet href=javascript:window.__xss=1>",
+    "<meta http-equiv=refresh content='0;url=javascript:window.__xss=1'>", "\u2028\u2029<script>window.__xss=1</script>",
+    "<!--<img src=--><img src=x onerror=window.__xss=1//-->", "\"onmouseover=\"window.__xss=1",
+    "<svg><script>window.__xss=1</script></svg>", "javascript:window.__xss=1", "<base href=javascript:/a/>",
+]

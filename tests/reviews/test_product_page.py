@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.reviews.models import Review
 from tests.conftest import post
-from tests.reviews.conftest import invitation_to, write_review
+from tests.reviews.conftest import XSS_PAYLOADS, invitation_to, write_review
 
 # schema.org's properties of each type used (https://schema.org/<Type>, inherited ones included),
 # and what search engines require of a product's review snippet.
@@ -86,23 +86,6 @@ def test_the_product_page_with_reviews_is_still_one_query(client, reviewed, coun
     assert counter.count <= 1, counter.statements
 
 
-# Text a reviewer or staff member might type to run script: every field shows it as text.
-XSS_PAYLOADS = [
-    "<script>window.__xss=1</script>", "<img src=x onerror=window.__xss=1>", "<svg onload=window.__xss=1>",
-    "\"><script>window.__xss=1</script>", "'><img src=x onerror=window.__xss=1>", "<body onload=window.__xss=1>",
-    "<iframe src=javascript:window.__xss=1>", "<a href=\"javascript:window.__xss=1\">x</a>",
-    "<details open ontoggle=window.__xss=1>", "<input autofocus onfocus=window.__xss=1>",
-    "<video><source onerror=window.__xss=1></video>", "<math><mtext></mtext><mglyph><svg><mtext><style><img src=x onerror=window.__xss=1></style></mtext></svg></math>",
-    "</script><script>window.__xss=1</script>", "</title><script>window.__xss=1</script>",
-    "</textarea><script>window.__xss=1</script>", "{{ config }}", "{% print(1) %}", "${window.__xss=1}",
-    "<ScRiPt>window.__xss=1</sCrIpT>", "<scr<script>ipt>window.__xss=1</script>", "&lt;script&gt;window.__xss=1&lt;/script&gt;",
-    "<object data=javascript:window.__xss=1>", "<embed src=javascript:window.__xss=1>",
-    "<form action=javascript:window.__xss=1><button>x</button></form>", "<marquee onstart=window.__xss=1>",
-    "<style>@import 'javascript:window.__xss=1'</style>", "<link rel=stylesheet href=javascript:window.__xss=1>",
-    "<meta http-equiv=refresh content='0;url=javascript:window.__xss=1'>", "\u2028\u2029<script>window.__xss=1</script>",
-    "<!--<img src=--><img src=x onerror=window.__xss=1//-->", "\"onmouseover=\"window.__xss=1",
-    "<svg><script>window.__xss=1</script></svg>", "javascript:window.__xss=1", "<base href=javascript:/a/>",
-]
 SHORT_PAYLOADS = [payload for payload in XSS_PAYLOADS if len(payload) <= 40]
 
 
