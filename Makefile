@@ -15,7 +15,7 @@ run: setup db
 
 # The production configuration under gunicorn (gunicorn.conf.py: workers, threads, timeouts, bind
 # and logs from the environment). It refuses to start without what production needs (README).
-serve: setup
+serve: setup static
 	FLASK_CONFIG=production $(BIN)/gunicorn --config gunicorn.conf.py
 
 # Background jobs need REDIS_URL (README, "Background jobs"): any number of workers, one scheduler.

@@ -142,6 +142,9 @@ class Config:
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_BR_LEVEL = 5
     STATIC_FILES_WHITENOISE = False  # production serves static/ with WhiteNoise (app.caching)
+    # Reviews: buyers are invited this many days after their order ships; the emailed link works this long.
+    REVIEW_INVITATION_DAYS = int(os.environ.get("REVIEW_INVITATION_DAYS", "7"))
+    REVIEW_LINK_MAX_AGE_DAYS = int(os.environ.get("REVIEW_LINK_MAX_AGE_DAYS", "60"))
 
     @classmethod
     def init_app(cls, app) -> None:

@@ -139,10 +139,11 @@ def register_blueprints(app: Flask) -> None:
     from app.core import bp as core_bp
     from app.payments import bp as payments_bp
     from app.search import bp as search_bp
+    from app.reviews import bp as reviews_bp
     from app import pages  # noqa: F401  (a product's page joins the catalogue's blueprint)
 
     for blueprint in (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, content_bp, accounts_bp,
-                      contact_bp, search_bp):
+                      contact_bp, search_bp, reviews_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     from app.admin.shared_preview import bp as shared_preview_bp

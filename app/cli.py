@@ -1,21 +1,17 @@
 """Every `flask` command of the shop; commands call services and own the commit."""
-from types import SimpleNamespace
 
 import click
 from flask import Flask
 
 from app.accounts import services as accounts
-from app.admin.services import audit
-from app.db import utcnow
+from app.admin.studio.scheduled import publish_scheduled
 from app.demo import DEMO_STAFF, load_demo_data
 from app.extensions import db
-from app.jobs.periodic import OrderSweep, expire_checkouts, reconcile_payments
+from app.jobs.periodic import OrderSweep, expire_checkouts, invite_reviewers, reconcile_payments
 from app.jobs.queue import redis_connection, run_worker
 from app.jobs.schedule import scheduler
 from app.mail.services import retry_unsent_mail
 from app.search.services import rebuild_index
-from app.studio.items import readable
-from app.studio.publishing import publish_due
 
 
 def register_commands(app: Flask) -> None:
@@ -71,6 +67,14 @@ def register_commands(app: Flask) -> None:
         _say_unavailable(sweep)
         click.echo(f"Reconciled {sweep.done} order(s).")
 
+    @app.cli.command("send-review-invitations")
+    def send_review_invitations_command() -> None:
+        """Invite buyers to review orders shipped REVIEW_INVITATION_DAYS ago, once per order (cron-safe)."""
+        if not app.config["SHOP_URL"]:
+            raise click.ClickException("Set SHOP_URL: the invitations link to the shop by its public address.")
+        sent = invite_reviewers()
+        click.echo(f"Sent {sent} review invitation(s).")
+
     @app.cli.command("send-mail")
     def send_mail() -> None:
         """Send queued email that has not gone out yet (retries failures); with Redis, queue a job
@@ -89,16 +93,9 @@ def register_commands(app: Flask) -> None:
         scheduler(_redis_or_explain()).start()
 
     @app.cli.command("publish-scheduled")
-    def publish_scheduled() -> None:
+    def publish_scheduled_command() -> None:
         """Publish the studio's drafts whose scheduled time has come (cron: every 5 minutes)."""
-        published = publish_due(db.session, now=utcnow())
-        for done in published:
-            revision = done.revision
-            audit(db.session, actor=SimpleNamespace(id=None, email=f"{revision.published_by} (scheduled)"),
-                  action=f"{revision.kind}.publish", obj_type=revision.kind, obj_id=revision.object_id,
-                  before=readable(revision.kind, done.before), after=readable(revision.kind, done.after))
-        db.session.commit()
-        click.echo(f"Published {len(published)} scheduled revision(s).")
+        click.echo(f"Published {publish_scheduled()} scheduled revision(s).")
 
 
 def _redis_or_explain():

@@ -10,6 +10,7 @@ from app.discounts.models import DiscountCode, DiscountUse, discount_code_produc
 from app.mail.models import OutboxMessage
 from app.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from app.payments.models import PaymentEvent
+from app.reviews.models import Review, ReviewInvitation
 from app.studio.models import Revision
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductRedirect",
+    "Review",
+    "ReviewInvitation",
     "StockMovement",
     "StockReason",
     "Variant",

@@ -51,24 +51,35 @@ def register_observability(app: Flask) -> None:
     @app.before_request
     def start_request() -> None:
         g.request_started = time.perf_counter()
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
 
     @app.after_request
     def finish_request(response):
         # A request refused before start_request ran (a bad Host) still gets an id and a line.
         request_id = g.setdefault("request_id", uuid.uuid4().hex)
         seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
-        endpoint = request.endpoint or "unmatched"
         response.headers[REQUEST_ID_HEADER] = request_id
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        REQUEST_SECONDS.labels(endpoint).observe(seconds)
-        if request_log.isEnabledFor(logging.INFO):
-            request_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "method": request.method, "path": request.path, "status": response.status_code,
-                "duration_ms": round(seconds * 1000, 1), "request_id": request_id,
-                "user_id": g.get("signed_in_user_id")})
+        record_request(endpoint=request.endpoint or "unmatched", method=request.method, path=request.path,
+                       status=response.status_code, seconds=seconds, request_id=request_id,
+                       user_id=g.get("signed_in_user_id"))
         return response
+
+
+def request_id_from(incoming: str) -> str:
+    """The caller's X-Request-ID if it is a sane one, else a new id."""
+    return incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def record_request(*, endpoint: str, method: str, path: str, status: int, seconds: float, request_id: str,
+                   user_id: int | None = None) -> None:
+    """Count a request in the metrics and write its log line: for Flask's requests and for the
+    pages the page cache answers before Flask (app.pagecache)."""
+    REQUESTS.labels(endpoint, method, str(status)).inc()
+    REQUEST_SECONDS.labels(endpoint).observe(seconds)
+    if request_log.isEnabledFor(logging.INFO):
+        request_log.info("%s %s %s", method, path, status, extra={
+            "method": method, "path": path, "status": status, "duration_ms": round(seconds * 1000, 1),
+            "request_id": request_id, "user_id": user_id})
 
 
 def readiness(engine: Engine, redis_url: str | None, *, timeout: float) -> dict[str, str]:

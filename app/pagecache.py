@@ -38,6 +38,8 @@ from werkzeug.wsgi import get_host
 
 from app.caching import shared_cache_control, shared_page_headers
 from app.catalog.models import StockMovement, Variant, stock_status
+from app.metrics import CACHE_LOOKUPS
+from app.observability import REQUEST_ID_HEADER, announce_fallback, record_request, request_id_from
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +200,10 @@ def register_page_cache(app: Flask) -> None:
     pages: Pages = (RedisPages(url, app.config["PAGE_CACHE_PREFIX"]) if url
                     else MemoryPages(app.config["PAGE_CACHE_LOCAL_SECONDS"]))
     app.extensions["page_cache"] = pages
-    (app.logger.info if url else app.logger.warning)("Page cache: %s.", pages.description)
+    if url:
+        app.logger.info("Page cache: %s.", pages.description)
+    else:
+        announce_fallback(app, "page cache", pages.description)
     app.wsgi_app = ServeCachedPages(app, pages)  # type: ignore[method-assign]
     app.before_request(prepare_shared_page)
 
@@ -248,22 +253,29 @@ class ServeCachedPages:
         return self.routes
 
     def __call__(self, environ, start_response):
+        started = time.perf_counter()
         accepted = environ.get("HTTP_ACCEPT_ENCODING")
         encoding = (parse_accept_header(accepted).best_match(("br", "gzip")) if accepted else None) or "identity"
         page = self.lookup(environ, encoding)
         if page is None:
             return self.wsgi_app(environ, start_response)
         etag, body = page
-        headers = [("ETag", f'W/"{etag}"'), ("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding")]
+        request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
+        headers = [("ETag", f'W/"{etag}"'), ("Cache-Control", self.cache_control), ("Vary", "Accept-Encoding"),
+                   (REQUEST_ID_HEADER, request_id)]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and parse_etags(if_none_match).contains_weak(etag):
+            status, body = 304, b""
             start_response("304 Not Modified", headers)
-            return []
-        headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
-        if encoding != "identity":
-            headers.append(("Content-Encoding", encoding))
-        start_response("200 OK", headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        else:
+            status = 200
+            headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+            if encoding != "identity":
+                headers.append(("Content-Encoding", encoding))
+            start_response("200 OK", headers)
+        record_request(endpoint="cached_page", method=environ["REQUEST_METHOD"], path=environ.get("PATH_INFO") or "/",
+                       status=status, seconds=time.perf_counter() - started, request_id=request_id)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" or not body else [body]
 
     def lookup(self, environ, encoding: str) -> tuple[str, bytes] | None:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or _WAITING_FLASH.search(environ.get("HTTP_COOKIE", "")):
@@ -279,10 +291,12 @@ class ServeCachedPages:
             except SecurityError:
                 return None  # Flask refuses it
         try:
-            return self.pages.get(page_key(environ), encoding)
+            found = self.pages.get(page_key(environ), encoding)
         except redis.RedisError as error:
             log.error("Page cache unreachable, rendering %s: %s", path, error)
-            return None
+            found = None
+        CACHE_LOOKUPS.labels("miss" if found is None else "hit").inc()
+        return found
 
 
 def prepare_shared_page() -> None:

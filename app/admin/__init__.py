@@ -19,5 +19,6 @@ def staff_only():
 
 
 from app.admin import (  # noqa: E402,F401
-    routes, routes_catalog, routes_discounts, routes_images, routes_jobs, routes_orders, routes_people, studio,
+    routes, routes_catalog, routes_discounts, routes_images, routes_jobs, routes_orders, routes_people, routes_reviews,
+    studio,
 )

@@ -4,11 +4,10 @@ from flask_login import current_user
 
 from app.admin import bp, services
 from app.admin.charts import revenue_bars
-from app.db import utcnow
+from app.admin.studio.routes import content as studio_content
 from app.extensions import db
 from app.inputs import page_number
 from app.security import has_role, role_required
-from app.studio.dashboard import board as studio_board
 
 PAGE_SIZE = 50
 
@@ -17,7 +16,7 @@ PAGE_SIZE = 50
 @role_required("fulfilment", "marketing")
 def dashboard():
     if not has_role(current_user, "fulfilment"):
-        return render_template("admin/studio/dashboard.html", board=studio_board(db.session, today=utcnow().date()))
+        return studio_content()  # marketing's dashboard is the studio's
     figures = services.dashboard(db.session)
     chart = revenue_bars(figures.revenue_by_day, currency=current_app.config["SHOP_CURRENCY"])
     return render_template("admin/dashboard.html", figures=figures, chart=chart)

@@ -30,6 +30,7 @@ def _card_query():
     return (
         select(
             Product.id, Product.slug, Product.name, Product.summary, Product.position,
+            Product.review_count, Product.rating_total,
             func.min(Variant.price_minor).label("price_from"), func.max(Variant.price_minor).label("price_to"),
             func.min(Variant.currency).label("currency"),
             image.path.label("image_path"), image.width.label("image_width"), image.height.label("image_height"),
@@ -63,6 +64,8 @@ class ProductCard:
     name: str
     summary: str
     position: int
+    review_count: int
+    rating_total: int
     price_from: int
     price_to: int
     currency: str

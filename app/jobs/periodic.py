@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 from app.extensions import db
 from app.jobs.queue import background
 from app.mail.services import commit_then_send
@@ -14,6 +16,7 @@ from app.orders.gateway import PaymentServiceUnavailable
 from app.orders.models import Order
 from app.orders.services import awaiting_provider, stale_checkouts
 from app.payments.gateway import get_gateway
+from app.reviews.services import send_review_invitations
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,18 @@ def reconcile_payments() -> OrderSweep:
         return not outcome.startswith("no change")
 
     return _each_order(awaiting_provider(db.session), settle)
+
+
+@background
+def invite_reviewers() -> int:
+    """Invite buyers to review orders shipped REVIEW_INVITATION_DAYS ago (app.reviews); returns how many.
+    The emails link to SHOP_URL, which production requires; without it nothing is sent."""
+    if not current_app.config["SHOP_URL"]:
+        log.warning("Review invitations not sent: SHOP_URL is not set")
+        return 0
+    sent = send_review_invitations(db.session)
+    commit_then_send(db.session)
+    return sent
 
 
 def _each_order(orders: Iterable[Order], work: Callable[[Order], object]) -> OrderSweep:

@@ -25,6 +25,9 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from app.metrics import JOB_FAILURES
+from app.observability import announce_fallback
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "shop"
@@ -49,7 +52,7 @@ def register_jobs(app: Flask) -> None:
     if app.config["REDIS_URL"]:
         app.logger.info("Background jobs: RQ queue %r in Redis (run `flask worker`)", QUEUE_NAME)
     else:
-        app.logger.info("Background jobs: no REDIS_URL, so they run inline after each commit")
+        announce_fallback(app, "background jobs", "no REDIS_URL, so they run inline after each commit")
 
 
 def redis_connection() -> Redis | None:
@@ -153,7 +156,11 @@ def background(func: Callable) -> Callable:
                 g.request_id = job.meta.get("request_id")
                 log.info("Job %s: %s (attempt %s, request %s)", job.id, func.__name__, job.meta["attempts"],
                          g.request_id)
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except Exception:
+                JOB_FAILURES.labels(func.__name__).inc()
+                raise
 
     return run
 

@@ -26,6 +26,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("expire-checkouts", "app.jobs.periodic.expire_checkouts", every_minutes=5),
     Periodic("reconcile-payments", "app.jobs.periodic.reconcile_payments", every_minutes=5),
     Periodic("retry-mail", "app.mail.services.retry_unsent_mail", every_minutes=5),
+    Periodic("publish-scheduled", "app.admin.studio.scheduled.publish_scheduled", every_minutes=1),
+    Periodic("send-review-invitations", "app.jobs.periodic.invite_reviewers", every_minutes=60),
 )
 
 

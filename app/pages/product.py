@@ -19,6 +19,7 @@ from app.db import Reader, json_rows, read_rows
 from app.money import format_money
 from app.pages.structured_data import product_json_ld, script_json
 from app.urls import external_url
+from app.reviews.reading import ProductReviews, newest_reviews, product_reviews
 
 
 class ProductNotFound(CatalogError):
@@ -46,6 +47,7 @@ _PRODUCT_PAGE = select(
     .join(article_products, article_products.c.article_id == Article.id)
     .where(article_products.c.product_id == Product.id, Article.is_published.is_(True))
     .scalar_subquery().label("articles"),
+    Product.review_count, Product.rating_total, newest_reviews(Product.id).label("reviews"),
 ).where(Product.is_active.is_(True), Product.slug == bindparam("slug"))
 
 
@@ -113,6 +115,7 @@ class ProductPage:
     variants: list[VariantChoice]
     images: list[PageImage]
     articles: list[ArticleLink]
+    reviews: ProductReviews
 
     @property
     def can_be_bought(self) -> bool:
@@ -195,6 +198,7 @@ def get_product_page(reader: Reader, *, slug: str) -> ProductPage:
         seo_description=product.seo_description, ingredients_html=product.ingredients_html,
         variants=variants, images=[_page_image(image) for image in images],
         articles=article_links_from_json(product.articles),
+        reviews=product_reviews(count=product.review_count, total=product.rating_total, rows=product.reviews),
     )
 
 

@@ -10,6 +10,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from app.money import to_major
+from app.reviews.structured_data import review_json_ld
 
 if TYPE_CHECKING:  # the page's module renders with this one
     from app.pages.product import ProductPage
@@ -43,7 +44,7 @@ def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
         }
         for variant in product.variants
     ]
-    return {
+    data = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.name,
@@ -53,6 +54,7 @@ def product_json_ld(product: ProductPage, *, page_url: str) -> dict:
         "url": page_url,
         "offers": offers,
     }
+    return data | review_json_ld(product.reviews)
 
 
 def script_json(data: dict) -> Markup:

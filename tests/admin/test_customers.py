@@ -48,9 +48,9 @@ def bought(session):
 def test_admin_sees_each_buyer_with_orders_spent_and_last_order(sign_in, bought):
     rows = _rows(sign_in("admin").get("/admin/customers").get_data(as_text=True))
     assert [row[:3] + row[4:] for row in rows] == [
-        ["sam@example.com", "1", "$0.00", "Guest", "—"],
-        ["jo@example.com", "1", "CA$35.00", "Guest", "—"],
-        ["jo@example.com", "3", "$101.00", "Guest", "—"],  # 26 + 50 + (40 − 15)
+        ["sam@example.com", "1", "$0.00", "Guest", "0"],
+        ["jo@example.com", "1", "CA$35.00", "Guest", "0"],
+        ["jo@example.com", "3", "$101.00", "Guest", "0"],  # 26 + 50 + (40 − 15)
     ]
     assert re.fullmatch(r"11/5/26, 10:00\sAM EST", rows[2][3])  # the latest of Jo's dollar orders, shop time
 

@@ -15,6 +15,7 @@ ACCESS = {
     "/": ALL_STAFF,
     "/content": {"admin", "marketing"},
     "/discounts": {"admin", "marketing"},
+    "/reviews": {"admin", "marketing"},
     "/orders": {"admin", "fulfilment"},
     "/stock": {"admin", "fulfilment"},
     "/reports": {"admin", "fulfilment"},
@@ -26,7 +27,8 @@ ACCESS = {
     "/jobs": {"admin"},
 }
 SAMPLE_VALUES = {"number": "TW-NOPE", "variant_id": "1", "product_id": "1", "user_id": "1", "report_id": "1",
-                 "image_id": "1", "job_id": "mail-1", "code_id": "1", "object_id": "1", "revision": "1"}
+                 "image_id": "1", "job_id": "mail-1", "code_id": "1", "object_id": "1", "revision": "1",
+                 "review_id": "1"}
 CSRF_EXEMPT = {"payments.stripe_webhook"}  # authenticated by Stripe's signature instead
 
 

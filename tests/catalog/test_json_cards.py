@@ -8,7 +8,8 @@ from app.content.cards import article_links_from_json
 def _product(name: str, position: int) -> dict:
     return {"id": position, "slug": name.lower(), "name": name, "summary": "", "position": position,
             "price_from": 1600, "price_to": 1600, "currency": "USD", "image_path": None,
-            "image_width": None, "image_height": None, "image_renditions": None}
+            "image_width": None, "image_height": None, "image_renditions": None,
+            "review_count": 0, "rating_total": 0}
 
 
 def test_product_cards_follow_position_then_name():

@@ -74,3 +74,14 @@ def test_privacy_policy_describes_reaction_reports_as_the_contact_form_takes_the
     contact = page_text(client, "/contact")
     assert "kept as a permanent safety record" in contact and "report serious reactions to the regulator" in contact
     assert "We email you a receipt with a reference number." in contact
+
+
+def test_review_policy_states_the_invitation_timing_and_every_reason_a_review_is_held(app, client):
+    from app.reviews.models import HoldReason
+
+    text = page_text(client, "/pages/review-policy")
+    assert f"{app.config['REVIEW_INVITATION_DAYS']} days after an order ships" in text
+    assert f"the link works for {app.config['REVIEW_LINK_MAX_AGE_DAYS']} days" in text
+    for reason in HoldReason:
+        assert reason.label.split(" (")[0] in text, reason  # the staff form names the reasons as the policy does
+    assert "good and bad reviews alike" in text

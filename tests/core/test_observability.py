@@ -112,12 +112,14 @@ def test_metrics_count_requests_by_endpoint(client):
         assert f"# TYPE {name}_total counter" in text
 
 
-def test_a_shop_without_redis_says_once_that_rate_limits_are_per_process(migrated_database, caplog):
-    app = create_app(make_config(migrated_database))
+def test_a_shop_without_redis_says_once_what_runs_in_each_process_instead(migrated_database, caplog):
+    app = create_app(make_config(migrated_database, PAGE_CACHE_ENABLED=True))
     notices = [record.getMessage() for record in caplog.records if record.name == "shop.startup"]
-    assert notices == ["rate limits: counted in this process only (each server and worker counts on its own); "
-                       "set REDIS_URL to share them"]
-    assert list(app.extensions["fallbacks"]) == ["rate limits"]
+    assert sorted(notices) == [
+        "background jobs: no REDIS_URL, so they run inline after each commit",
+        "page cache: in-process (no REDIS_URL): each process keeps its own copies, for 10 s at most",
+        "rate limits: counted in this process only (each server and worker counts on its own); set REDIS_URL to share them"]
+    assert sorted(app.extensions["fallbacks"]) == ["background jobs", "page cache", "rate limits"]
     caplog.clear()
-    create_app(make_config(migrated_database, REDIS_URL="redis://127.0.0.1:6379/4"))
+    create_app(make_config(migrated_database, REDIS_URL="redis://127.0.0.1:6379/4", PAGE_CACHE_ENABLED=True))
     assert not [record for record in caplog.records if record.name == "shop.startup"]

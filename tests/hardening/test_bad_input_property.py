@@ -153,7 +153,7 @@ def world(app, session, paid_order, client):
             ProductImage.product_id != first_variant.product_id))] or ["1"],
         "report_id": [str(v) for v in session.scalars(select(ContactReport.id))] or ["1"],
         "code_id": [str(v) for v in session.scalars(select(DiscountCode.id))] or ["1"],
-        "user_id": [str(spare.id), str(user.id)], "line_id": ["1"], "token": ["not-a-token"],
+        "user_id": [str(spare.id), str(user.id)], "line_id": ["1"], "token": ["not-a-token"], "review_id": ["1"],
         "session_id": [paid_order.checkout_session_id or "cs_test_x"], "filename": ["css/site.css"],
         "job_id": ["mail-1"],  # no Redis here (jobs run inline): the retry route answers 404
         "object_id": ["1"], "revision": ["1"],  # the studio's items (each kind has an id 1) and revisions

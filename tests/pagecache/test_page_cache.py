@@ -2,6 +2,7 @@
 staff make shows at once, and no shopper's details are ever in the shared bytes."""
 import gzip
 import io
+import logging
 import re
 
 import brotli
@@ -292,3 +293,15 @@ def test_a_shared_page_that_sets_the_visitors_own_cookie_is_not_offered_to_share
     assert "Set-Cookie" in response.headers
     assert response.headers["Cache-Control"] == "private, no-cache"
     assert "Casey" not in response.get_data(as_text=True)
+
+
+def test_a_page_served_from_the_cache_has_its_log_line_and_request_id(client, caplog):
+    """Hits never reach Flask's hooks, so the cache writes the request's line itself."""
+    client.get(PRODUCT)
+    caplog.set_level(logging.INFO, logger="shop.request")
+    hit = client.get(PRODUCT, headers={"X-Request-ID": "lb-7f3a-hit"})
+    not_modified = client.get(PRODUCT, headers={"If-None-Match": hit.headers["ETag"]})
+    lines = [record for record in caplog.records if record.name == "shop.request"]
+    assert [(line.path, line.status, line.request_id) for line in lines] == [
+        (PRODUCT, 200, "lb-7f3a-hit"), (PRODUCT, 304, not_modified.headers["X-Request-ID"])]
+    assert hit.headers["X-Request-ID"] == "lb-7f3a-hit" and len(not_modified.headers["X-Request-ID"]) == 32

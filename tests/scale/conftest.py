@@ -92,14 +92,16 @@ class Browser:
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.server.url + path, allow_redirects=False, timeout=30, **kwargs)
 
-    def post(self, path: str, data: dict, *, token_from: str) -> requests.Response:
-        token = csrf_token_from(self.get(token_from).text)
+    def post(self, path: str, data: dict, *, token_from: str | None = None) -> requests.Response:
+        """POST with a CSRF token read from the page token_from, or, as static/js/shopper.js does on
+        a shared (cached) page, from /shopper."""
+        token = (csrf_token_from(self.get(token_from).text) if token_from
+                 else self.get("/shopper?csrf=1").json()["csrf_token"])
         return self.http.post(self.server.url + path, data={"csrf_token": token, **data}, allow_redirects=False,
                               timeout=30)
 
     def add_to_cart(self, variant_id: int, quantity: int = 1) -> None:
-        answer = self.post("/cart/add", {"variant_id": str(variant_id), "quantity": str(quantity)},
-                           token_from="/products/magnesium-body-cream")
+        answer = self.post("/cart/add", {"variant_id": str(variant_id), "quantity": str(quantity)})
         assert answer.status_code in (302, 303), answer.status_code
 
     def check_out(self, email: str) -> requests.Response:
@@ -116,9 +118,10 @@ class Cluster:
             result = connection.execute(sa.text(statement), params)
             return result.all() if result.returns_rows else []
 
-    def flask(self, *args: str) -> str:
+    def flask(self, *args: str, **env: str) -> str:
         """A `flask` command under the production configuration, as cron runs it."""
-        done = subprocess.run([FLASK, *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([FLASK, *args], cwd=ROOT, env={**self.env, **env}, capture_output=True, text=True,
+                              timeout=60)
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 

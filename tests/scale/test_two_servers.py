@@ -1,11 +1,14 @@
-"""Two app servers behind one load balancer: stock, rate limits and payments hold across both,
-and a server killed mid-checkout loses no order and charges no one twice."""
+"""Two app servers behind one load balancer: stock, rate limits, payments and the shared page
+cache hold across both, and a server killed mid-checkout loses no order and charges no one twice."""
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from tests.conftest import postgres_only, run_at_once, session_id_from_location
+from app.catalog.models import Product
+from tests.conftest import postgres_only, product_form, run_at_once, session_id_from_location
 from tests.scale.conftest import Browser
 
 pytestmark = postgres_only
@@ -120,3 +123,23 @@ def test_a_server_killed_mid_checkout_loses_no_order_and_charges_no_one_twice(cl
         assert stock_of(cluster) == (20 - len(paid), 0)
     finally:
         two.launch()  # back for the next test (the servers_up fixture waits for it)
+
+
+def test_a_product_edited_through_one_server_is_fresh_on_the_others_cached_page(cluster):
+    page = "/products/magnesium-body-cream"
+    shopper = Browser(cluster.servers[1], address="10.7.0.1")
+    first = shopper.get(page)
+    assert first.status_code == 200 and "Rewritten on server one." not in first.text
+    assert shopper.get(page).headers["ETag"] == first.headers["ETag"]  # the shared copy, from Redis
+    cluster.flask("create-admin", "owner@tidewater.test", ADMIN_PASSWORD="a long admin password for scale tests")
+    admin = Browser(cluster.servers[0], address="10.7.0.2")
+    signed_in = admin.post("/account/sign-in", {"email": "owner@tidewater.test",
+                                                "password": "a long admin password for scale tests"})
+    assert signed_in.status_code in (302, 303)
+    with Session(cluster.engine) as session:
+        cream = session.scalars(select(Product).where(Product.slug == "magnesium-body-cream")).one()
+        form = product_form(cream, summary="Rewritten on server one.")
+    saved = admin.post(f"/admin/products/{cream.id}", form, token_from=f"/admin/products/{cream.id}")
+    assert saved.status_code in (302, 303), saved.text[-2000:]
+    fresh = shopper.get(page)
+    assert "Rewritten on server one." in fresh.text and fresh.headers["ETag"] != first.headers["ETag"]

@@ -11,6 +11,7 @@ from app.claims import rules
 from app.db import utcnow
 from app.extensions import db
 from app.forms import flash_form_errors
+from app.reviews.services import review_counts
 from app.security import role_required
 from app.studio import dashboard as studio_dashboard
 from app.studio import publishing, revisions
@@ -21,8 +22,8 @@ from app.studio.items import KINDS
 @bp.get("/content")
 @role_required("marketing")
 def content():
-    return render_template("admin/studio/dashboard.html",
-                           board=studio_dashboard.board(db.session, today=utcnow().date()))
+    return render_template("admin/studio/dashboard.html", board=studio_dashboard.board(db.session, today=utcnow().date()),
+                           review_counts=review_counts(db.session))
 
 
 @bp.get("/content/rules")
