@@ -47,9 +47,10 @@ CACHED_ENDPOINTS = frozenset({
     "core.home", "catalog.product_list", "catalog.product_detail",
     "content.article_list", "content.article_detail", "content.page",
 })
-# The only query arguments a cached page reads (the product page's preselected variant, or the size
-# and scent its picker sends without JavaScript); others, such as a campaign's utm_source, get the same page.
-PAGE_ARGUMENTS = ("variant", "size", "scent")
+# The only query argument a cached page reads (the product page's preselected variant; the page
+# sends an unknown SKU, or a size and scent, to the one address of a real variant, so junk values
+# are never stored); others, such as a campaign's utm_source, get the same page.
+PAGE_ARGUMENTS = ("variant",)
 
 # Tables whose rows the cached pages show: a commit that inserts, updates or deletes one empties
 # the cache. Variants are handled apart (below), as most of their changes are stock.

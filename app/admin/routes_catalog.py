@@ -8,13 +8,16 @@ from app.admin.forms import ProductForm, StockAdjustForm, ThresholdForm, Variant
 from app.catalog import services as catalog
 from app.admin.routes_images import gallery_context
 from app.catalog.models import Product, StockReason, Variant
+from app.db import utcnow
 from app.extensions import db
 from app.forms import flash_form_errors
 from app.money import parse_money, to_major
 from app.security import role_required
+from app.studio.revisions import record_live_edit
 
 PRODUCT_FIELDS = ("name", "slug", "summary", "description_markdown", "ingredients", "directions_markdown",
                   "warnings_markdown", "seo_title", "seo_description", "position", "is_active", "is_featured")
+PRODUCT_COPY_FIELDS = PRODUCT_FIELDS[:9]  # what the studio drafts; position and the flags are not copy
 VARIANT_FIELDS = ("sku", "size", "scent", "price_minor", "compare_at_minor", "weight_grams", "position", "is_active")
 # The checks for a free slug or SKU read before writing; two staff saving the same one at the same
 # moment both pass them, and the database's constraints stop the second at commit.
@@ -92,6 +95,10 @@ def stock_threshold(variant_id: int):
     return redirect(url_for("admin.stock_detail", variant_id=variant_id), code=303)
 
 
+def copy_changed(before: dict, product: Product) -> bool:
+    return services.snapshot(product, *PRODUCT_COPY_FIELDS) != {name: before[name] for name in PRODUCT_COPY_FIELDS}
+
+
 @bp.get("/products")
 @role_required()
 def product_list():
@@ -118,6 +125,9 @@ def product_edit(product_id: int | None):
             services.audit(db.session, actor=current_user, action="product.create" if before is None else "product.edit",
                            obj_type="product", obj_id=saved.slug, before=before,
                            after=services.snapshot(saved, *PRODUCT_FIELDS))
+            if before is not None and copy_changed(before, saved):
+                # The studio keeps it as published text: no older draft can be published over it.
+                record_live_edit(db.session, kind="product", object_id=saved.id, author=current_user, now=utcnow())
             db.session.commit()
         except (catalog.CatalogError, IntegrityError) as error:
             refuse_save(error)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.catalog.models import Product
 from app.discounts.models import DiscountCode, DiscountKind, DiscountUse, UseState
 from app.discounts.services import DiscountError, normalise
+from app.inputs import DATABASE_INT_MAX
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ def save_code(session: Session, *, code: DiscountCode | None, terms: CodeTerms) 
         raise DiscountError("Enter the amount off, more than zero.")
     if terms.starts_at and terms.ends_at and terms.ends_at <= terms.starts_at:
         raise DiscountError("The end must come after the start.")
+    if terms.min_subtotal_minor < 0:
+        raise DiscountError("The minimum subtotal must be zero or more.")
+    if any(not 1 <= product_id <= DATABASE_INT_MAX for product_id in terms.product_ids):
+        raise DiscountError("One of the chosen products no longer exists; reload the page.")
     products = list(session.scalars(select(Product).where(Product.id.in_(terms.product_ids)))) \
         if terms.product_ids else []
     if len(products) != len(set(terms.product_ids)):

@@ -5,7 +5,8 @@ from flask import abort, redirect, request, url_for
 
 from app.catalog import bp
 from app.pages.product import (
-    ProductNotFound, choose_variant, get_product_page, moved_product_slug, render_product_page,
+    ProductNotFound, ProductPage, VariantChoice, choose_variant, get_product_page, moved_product_slug,
+    render_product_page,
 )
 from app.storefront import read_only, reader
 from app.urls import with_this_query
@@ -18,8 +19,12 @@ def product_detail(slug: str):
         product = get_product_page(reader(), slug=slug)
     except ProductNotFound:
         return _moved_or_not_found(slug)
-    variant = choose_variant(product, sku=request.args.get("variant"), size=request.args.get("size"),
-                             scent=request.args.get("scent"))
+    sku, size, scent = (request.args.get(name) for name in ("variant", "size", "scent"))
+    if size is not None or scent is not None:  # the picker sent without JavaScript on a shared page
+        return _chosen_variant_address(product, choose_variant(product, size=size, scent=scent))
+    variant = choose_variant(product, sku=sku)
+    if sku is not None and (variant is None or variant.sku != sku):  # an old or mistyped link
+        return _chosen_variant_address(product, None)
     return render_product_page(product, selected=variant)
 
 
@@ -31,7 +36,13 @@ def product_choose(slug: str):
         product = get_product_page(reader(), slug=slug)
     except ProductNotFound:
         abort(404)
-    variant = choose_variant(product, size=request.form.get("size"), scent=request.form.get("scent"))
+    return _chosen_variant_address(product, choose_variant(product, size=request.form.get("size"),
+                                                           scent=request.form.get("scent")))
+
+
+def _chosen_variant_address(product: ProductPage, variant: VariantChoice | None):
+    """To the product's page with this variant chosen, by the one address the page cache keeps for
+    it (?variant=SKU): any other spelling of a choice is sent there rather than stored apart."""
     query = f"?variant={quote(variant.sku, safe='')}" if variant else ""
     return redirect(url_for("catalog.product_detail", slug=product.slug) + query + "#choose", code=303)
 

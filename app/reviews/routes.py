@@ -1,5 +1,5 @@
 """Writing reviews: from the emailed link (no sign-in) or from a signed-in buyer's order page."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -61,8 +61,11 @@ def _review_form(order: Order, address: dict, line_id: int, overview_endpoint: s
     except services.ReviewError as error:
         flash(str(error), "error")
         return redirect(url_for(overview_endpoint, **address), code=303)
+    if request.method == "POST" and item.review is not None:  # a second tab, or a double click that lost the race
+        flash(services.ALREADY_REVIEWED, "error")
+        return redirect(url_for(overview_endpoint, **address), code=303)
     form = ReviewForm()
-    if item.review is None and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             review = services.submit_review(
                 db.session, order=order, line_id=line_id, rating=form.rating.data, title=form.title.data,

@@ -29,6 +29,7 @@ from app.reviews.models import RATINGS, HoldReason, Review, ReviewInvitation, Re
 # Orders whose buyers may review: shipped, and not refunded or cancelled (a part refund keeps the rest).
 REVIEWABLE = frozenset({OrderStatus.shipped, OrderStatus.partially_refunded})
 AUTOMATIC_CHECK = "automatic check"
+ALREADY_REVIEWED = "You have already reviewed this item. Thank you!"
 INVITATION_BATCH = 200
 
 
@@ -141,7 +142,7 @@ def submit_review(session: Session, *, order: Order, line_id: int, rating: int, 
     is told why). A second review of the line, even one racing this, is refused."""
     item = line_to_review(session, order=order, line_id=line_id)
     if item.review is not None:
-        raise ReviewError("You have already reviewed this item. Thank you!")
+        raise ReviewError(ALREADY_REVIEWED)
     if rating not in RATINGS:
         raise ReviewError("Choose a rating from 1 to 5 stars.")
     assert item.product is not None
@@ -162,7 +163,7 @@ def submit_review(session: Session, *, order: Order, line_id: int, rating: int, 
             session.add(review)
             session.flush()
     except IntegrityError:
-        raise ReviewError("You have already reviewed this item. Thank you!") from None
+        raise ReviewError(ALREADY_REVIEWED) from None
     if held:
         _tell_reviewer(session, review, "review_held")
     else:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.catalog.errors import CatalogError
@@ -72,6 +72,12 @@ def publish(session: Session, *, revision: Revision, actor_email: str, now: date
     if left:
         raise StudioError("This revision has claims warnings nobody acknowledged: "
                           + ", ".join(sorted({finding.rule.id for finding in left})) + ".")
+    newer = session.scalar(select(func.max(Revision.number)).where(
+        Revision.kind == revision.kind, Revision.object_id == revision.object_id,
+        Revision.number > revision.number, Revision.published_at.is_not(None)))
+    if newer is not None:
+        raise StudioError(f"Revision {newer} was published after this one was written, and publishing this one "
+                          "would undo it. Restore this revision as a new draft to merge the two.")
     before = kind.live(session, item)
     try:
         kind.apply(session, item, dict(revision.fields))

@@ -8,6 +8,7 @@ both pass the check, and the unique (kind, object_id, number) stops the second a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -97,6 +98,20 @@ def save_draft(session: Session, *, kind: str, object_id: int, fields: dict, bas
             session.add(revision)
     except IntegrityError:  # another editor's save of the same version won the race
         raise EditConflict(latest(session, kind=kind, object_id=object_id)) from None
+    return revision
+
+
+def record_live_edit(session: Session, *, kind: str, object_id: int, author, now: datetime) -> Revision:
+    """Keep an edit made outside the studio (the admin's product form) as a published revision, so
+    the editor starts from it and no older draft can be published over it (publishing.publish)."""
+    current = latest(session, kind=kind, object_id=object_id)
+    item = find_item(session, kind=kind, object_id=object_id)
+    revision = Revision(kind=kind, object_id=object_id, number=(current.number if current else 0) + 1,
+                        fields=KINDS[kind].live(session, item), note="Edited outside the studio",
+                        author_id=author.id, author_email=author.email, acknowledgements=[],
+                        published_at=now, published_by=author.email)
+    session.add(revision)
+    session.flush()
     return revision
 
 

@@ -73,10 +73,10 @@ def test_variant_query_preselects_that_variant_and_shows_its_price(client, sessi
     assert re.search(r'Was </span><span data-compare-value>\$29\.00<', html)
 
 
-def test_unknown_variant_query_falls_back_to_first_available(client):
+def test_unknown_variant_query_leads_to_the_page_with_the_first_available(client):
     response = client.get("/products/magnesium-body-cream?variant=NOPE")
-    assert response.status_code == 200
-    assert selected_price(response.get_data(as_text=True)) == "$16.00"
+    assert (response.status_code, response.headers["Location"]) == (303, "/products/magnesium-body-cream#choose")
+    assert selected_price(client.get(response.headers["Location"]).get_data(as_text=True)) == "$16.00"
 
 
 def test_product_page_has_schema_org_product_json_ld(client):

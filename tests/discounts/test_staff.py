@@ -58,6 +58,8 @@ def test_bad_terms_are_explained_and_nothing_is_saved(sign_in, session):
         (code_form(usage_limit="9" * 400), "Uses in all"),
         (code_form(kind="bogus"), "Not a valid choice"),
         (code_form(products="999999"), "One of the chosen products no longer exists"),
+        (code_form(products="9" * 20), "One of the chosen products no longer exists"),  # past any integer column
+        (code_form(min_subtotal="-5"), "The minimum subtotal must be zero or more."),
     ]
     for form, message in cases:
         response = post(staff, "/admin/discounts/new", **form)

@@ -9,7 +9,8 @@ from app.admin.models import AuditEntry
 from app.db import utcnow
 from app.studio.models import Revision
 from app.studio.publishing import publish_due
-from tests.conftest import card_titles, csrf, page_after
+from app.catalog.models import Product
+from tests.conftest import card_titles, csrf, page_after, post, product_form
 from tests.studio.conftest import editor, flashes, form_data, item_id, publish, save
 
 CREAM = "magnesium-body-cream"
@@ -183,3 +184,27 @@ def test_the_home_hero_is_held_to_product_copy_rules(session, marketing):
     response = save(marketing, session, "home", 1, lead="Relieves back pain overnight.")
     assert response.status_code == 200
     assert "Promising relief" in response.get_data(as_text=True).split('id="lead-error">')[1]
+
+
+def test_an_admins_direct_edit_is_never_undone_by_an_older_draft(app, session, marketing, sign_in):
+    """The admin's product form still edits copy: its save becomes the newest, published revision,
+    so a draft written before it can't be published, now or on schedule, over the new warning."""
+    product_id = item_id(session, "product", CREAM)
+    save(marketing, session, "product", product_id, summary="A draft summary written on Monday.")
+    at = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    publish(marketing, "product", product_id, 1, schedule="yes", publish_at=at.strftime("%Y-%m-%dT%H:%M"))
+    admin = sign_in("admin")
+    cream = session.get(Product, product_id)
+    warning = "Patch test on the inner arm first: a new safety warning."
+    assert post(admin, f"/admin/products/{product_id}", **product_form(cream, warnings=warning)).status_code == 303
+    assert warning in public(app.test_client(), f"/products/{CREAM}")
+
+    assert publish_due(session, now=at + timedelta(minutes=1)) == []  # the scheduled draft is refused
+    refused = page_after(marketing, publish(marketing, "product", product_id, 1))
+    assert "The draft changed since you opened it" in " ".join(flashes(refused))
+    public_page = public(app.test_client(), f"/products/{CREAM}")
+    assert warning in public_page and "written on Monday" not in public_page
+    assert warning in marketing.get(editor("product", product_id)).get_data(as_text=True)  # the editor starts there
+    latest = session.scalars(select(Revision).where(Revision.object_id == product_id, Revision.kind == "product")
+                             .order_by(Revision.number.desc())).first()
+    assert (latest.number, latest.published_by, latest.note) == (2, "admin@tidewater.example", "Edited outside the studio")
