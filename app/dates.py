@@ -30,6 +30,16 @@ def shop_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
 
 
+def from_shop_time(moment: datetime | None) -> datetime | None:
+    """A time staff typed in a form (naive, on the shop's clock) as the UTC moment it is stored as."""
+    return moment.replace(tzinfo=shop_zone()).astimezone(timezone.utc) if moment else None
+
+
+def to_shop_time(moment: datetime | None) -> datetime | None:
+    """A stored UTC moment as a form shows it: naive, on the shop's clock."""
+    return _aware(moment).astimezone(shop_zone()).replace(tzinfo=None) if moment else None
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)  # stored times are UTC
 

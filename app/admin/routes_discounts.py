@@ -1,6 +1,4 @@
 """Discount codes (admin and marketing): the list with each code's uses, and the form to create or edit one."""
-from datetime import timezone
-
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +7,7 @@ from wtforms import SelectChoice
 from app.admin import bp, services
 from app.admin.forms import DiscountCodeStaffForm
 from app.catalog.models import Product
+from app.dates import from_shop_time, to_shop_time
 from app.discounts import staff
 from app.discounts.models import DiscountCode, DiscountKind
 from app.discounts.services import DiscountError
@@ -34,13 +33,11 @@ def _form(code: DiscountCode | None) -> DiscountCodeStaffForm:
                                  if code and code.amount_off_minor else "",
                                  min_subtotal=str(to_major(code.min_subtotal_minor, currency))
                                  if code and code.min_subtotal_minor else "")
+    if code and not form.is_submitted():  # stored in UTC, typed and shown on the shop's clock
+        form.starts_at.data, form.ends_at.data = to_shop_time(code.starts_at), to_shop_time(code.ends_at)
     form.products.choices = [SelectChoice(product.id, product.name)
                              for product in db.session.scalars(select(Product).order_by(Product.name))]
     return form
-
-
-def _utc(moment):
-    return moment.replace(tzinfo=timezone.utc) if moment else None
 
 
 def _terms(form: DiscountCodeStaffForm) -> staff.CodeTerms:
@@ -50,7 +47,7 @@ def _terms(form: DiscountCodeStaffForm) -> staff.CodeTerms:
         code=form.code.data or "", kind=DiscountKind(form.kind.data), percent_off=form.percent_off.data,
         amount_off_minor=parse_money(form.amount_off.data, currency) if form.amount_off.data else None,
         min_subtotal_minor=parse_money(form.min_subtotal.data, currency) if form.min_subtotal.data else 0,
-        starts_at=_utc(form.starts_at.data), ends_at=_utc(form.ends_at.data), usage_limit=form.usage_limit.data,
+        starts_at=from_shop_time(form.starts_at.data), ends_at=from_shop_time(form.ends_at.data), usage_limit=form.usage_limit.data,
         per_customer_limit=form.per_customer_limit.data, product_ids=list(form.products.data or []),
         active=form.active.data, note=form.note.data or "")
 

@@ -23,7 +23,9 @@ def test_marketing_creates_a_code_stored_upper_case_with_its_terms(sign_in, sess
     code = session.scalars(select(DiscountCode)).one()
     assert (code.code, code.kind, code.percent_off, code.min_subtotal_minor, code.usage_limit,
             code.per_customer_limit) == ("SPRING-10", DiscountKind.percent, 10, 3000, 100, 1)
-    assert code.starts_at.isoformat() == "2026-03-01T00:00:00+00:00" and code.products == []
+    # Typed on the shop's clock (SHOP_TIMEZONE, New York): midnight there is 05:00 UTC in March.
+    assert code.starts_at.isoformat() == "2026-03-01T05:00:00+00:00" and code.products == []
+    assert 'value="2026-03-01T00:00"' in staff.get(f"/admin/discounts/{code.id}").get_data(as_text=True)
 
 
 def test_codes_are_unique_whatever_their_case(sign_in, session):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.catalog.models import Product
 from app.content.models import Article, Page
 from app.core.models import HomePage
+from app.dates import to_shop_time
 from app.studio.revisions import current_draft
 from tests.conftest import csrf
 
@@ -51,6 +52,11 @@ def publish(client, kind: str, object_id: int, version: int, acknowledge=(), **e
     data = {"csrf_token": csrf(client), "version": str(version), "acknowledge": list(acknowledge), "publish": "now",
             **extra}
     return client.post(editor(kind, object_id, "/publish"), data=data)
+
+
+def typed_at(moment) -> str:
+    """A UTC moment as staff type it into a datetime-local field: on the shop's clock (SHOP_TIMEZONE)."""
+    return to_shop_time(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def flashes(html: str) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.content.models import Article
 from app.db import utcnow
 from tests.conftest import sign_in_as
-from tests.studio.conftest import item_id, publish, save
+from tests.studio.conftest import item_id, publish, save, typed_at
 
 
 def section(html: str, heading: str) -> str:
@@ -26,7 +26,7 @@ def test_the_dashboard_lists_reviews_due_drafts_waiting_and_schedules(session, m
     page_id = item_id(session, "page", "terms")
     save(marketing, session, "page", page_id, summary="New terms.")
     publish(marketing, "page", page_id, 1, schedule="yes",
-            publish_at=(utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+            publish_at=typed_at(utcnow() + timedelta(days=1)))
 
     html = marketing.get("/admin/").get_data(as_text=True)
     due = section(html, "Learn articles due for review")

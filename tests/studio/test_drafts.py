@@ -11,7 +11,7 @@ from app.studio.models import Revision
 from app.studio.publishing import publish_due
 from app.catalog.models import Product
 from tests.conftest import card_titles, csrf, page_after, post, product_form
-from tests.studio.conftest import editor, flashes, form_data, item_id, publish, save
+from tests.studio.conftest import editor, flashes, form_data, item_id, publish, save, typed_at
 
 CREAM = "magnesium-body-cream"
 
@@ -130,8 +130,8 @@ def test_a_scheduled_revision_is_published_by_the_scheduled_run(app, session, ma
     page_id = item_id(session, "page", "shipping")
     save(marketing, session, "page", page_id, summary="Shipping, from the new year.")
     at = utcnow() + timedelta(days=2)
-    response = publish(marketing, "page", page_id, 1, schedule="yes", publish_at=at.strftime("%Y-%m-%dT%H:%M"))
-    assert "will be published at" in page_after(marketing, response)
+    response = publish(marketing, "page", page_id, 1, schedule="yes", publish_at=typed_at(at))
+    assert f"will be published at {typed_at(at).replace('T', ' ')} (America/New_York)" in page_after(marketing, response)
     shopper = app.test_client()
     assert "Shipping, from the new year." not in public(shopper, "/pages/shipping")
     assert "Scheduled publications" in marketing.get("/admin/content").get_data(as_text=True)
@@ -147,7 +147,7 @@ def test_the_publish_scheduled_command_publishes_what_is_due_and_audits_it(app, 
     page_id = item_id(session, "page", "terms")
     save(marketing, session, "page", page_id, summary="Terms, revised.")
     publish(marketing, "page", page_id, 1, schedule="yes",
-            publish_at=(utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+            publish_at=typed_at(utcnow() + timedelta(hours=1)))
     revision = session.scalars(select(Revision).where(Revision.kind == "page", Revision.object_id == page_id)).one()
     revision.publish_at = utcnow() - timedelta(minutes=1)  # the hour has passed
     session.flush()
@@ -192,7 +192,7 @@ def test_an_admins_direct_edit_is_never_undone_by_an_older_draft(app, session, m
     product_id = item_id(session, "product", CREAM)
     save(marketing, session, "product", product_id, summary="A draft summary written on Monday.")
     at = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
-    publish(marketing, "product", product_id, 1, schedule="yes", publish_at=at.strftime("%Y-%m-%dT%H:%M"))
+    publish(marketing, "product", product_id, 1, schedule="yes", publish_at=typed_at(at))
     admin = sign_in("admin")
     cream = session.get(Product, product_id)
     warning = "Patch test on the inner arm first: a new safety warning."

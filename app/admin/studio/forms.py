@@ -121,7 +121,7 @@ class PublishForm(FlaskForm):
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired("Reload the page and try again."),
                                                                   WholeNumberRange(min=1, max=1_000_000)])
     acknowledge = checkboxes("I have read these warnings and the text stands as written")
-    publish_at = DateTimeLocalField("Publish at (UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    publish_at = DateTimeLocalField("Publish at (shop time)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
 
     def validate_publish_at(self, field) -> None:
         if field.data is not None and not 2000 <= field.data.year <= 2999:

@@ -1,13 +1,12 @@
 """Publishing the newest draft now or at a set time, cancelling a schedule, unpublishing an article."""
 from __future__ import annotations
 
-from datetime import timezone
-
-from flask import flash, redirect, request
+from flask import current_app, flash, redirect, request
 from flask_login import current_user
 
 from app.admin.studio.common import audit_copy, editor_url, studio_route
 from app.admin.studio.forms import ActionForm, PublishForm
+from app.dates import from_shop_time, to_shop_time
 from app.db import utcnow
 from app.extensions import db
 from app.forms import flash_form_errors
@@ -37,11 +36,12 @@ def studio_publish(kind: str, object_id: int):
         if "schedule" in request.form:
             if form.publish_at.data is None:
                 raise revisions.StudioError("Choose the date and time to publish at.")
-            at = form.publish_at.data.replace(tzinfo=timezone.utc)
+            at = from_shop_time(form.publish_at.data)
             publishing.schedule(db.session, revision=revision, actor_email=current_user.email, at=at, now=now)
             audit_copy(f"{kind}.schedule", kind, object_id, None, {"revision": revision.number,
                                                                    "publish_at": at.isoformat()})
-            message = f"Revision {revision.number} will be published at {at:%Y-%m-%d %H:%M} UTC."
+            message = (f"Revision {revision.number} will be published at {to_shop_time(at):%Y-%m-%d %H:%M} "
+                       f"({current_app.config['SHOP_TIMEZONE']}).")
         else:
             published = publishing.publish(db.session, revision=revision, actor_email=current_user.email, now=now)
             audit_copy(f"{kind}.publish", kind, object_id, published.before, published.after)
