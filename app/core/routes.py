@@ -43,8 +43,11 @@ def metrics():
     config = current_app.config
     token = config["METRICS_TOKEN"]
     bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    if request.remote_addr not in config["METRICS_ALLOWED_ADDRESSES"] and not (
-            token and hmac.compare_digest(bearer.encode(), token.encode())):
+    # Through a proxy the app was not told to trust (TRUSTED_PROXY_COUNT=0), the address is the
+    # proxy's own, often 127.0.0.1: it says nothing of who asks.
+    untold_proxy = "X-Forwarded-For" in request.headers and not config["TRUSTED_PROXY_COUNT"]
+    trusted_address = request.remote_addr in config["METRICS_ALLOWED_ADDRESSES"] and not untold_proxy
+    if not trusted_address and not (token and hmac.compare_digest(bearer.encode(), token.encode())):
         abort(403)
     return Response(exposition(config["PROMETHEUS_MULTIPROC_DIR"]),
                     mimetype="text/plain; version=0.0.4; charset=utf-8")

@@ -95,6 +95,16 @@ def test_metrics_are_for_trusted_addresses_or_the_token_holder(migrated_database
     assert answer.status_code == 200 and answer.mimetype == "text/plain"
 
 
+def test_metrics_behind_a_proxy_the_app_was_not_told_of_need_the_token(migrated_database):
+    """nginx on the same box makes every visitor 127.0.0.1 unless TRUSTED_PROXY_COUNT says it is there."""
+    app = create_app(make_config(migrated_database, METRICS_TOKEN="scrape-secret-123"))
+    client = app.test_client()
+    through_proxy = {"X-Forwarded-For": "203.0.113.9"}
+    assert client.get("/metrics").status_code == 200  # a scraper on the box itself
+    assert client.get("/metrics", headers=through_proxy).status_code == 403
+    assert client.get("/metrics", headers={**through_proxy, "Authorization": "Bearer scrape-secret-123"}).status_code == 200
+
+
 def test_metrics_count_requests_by_endpoint(client):
     def count(text: str) -> float:
         label = 'shop_requests_total{endpoint="core.robots",method="GET",status="200"}'
