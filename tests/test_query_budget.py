@@ -13,7 +13,7 @@ PAGES = [
     "/",
     "/products",
     "/products/magnesium-body-cream",
-    "/products/magnesium-body-cream?size=8+oz&scent=Lavender",  # the picker's choice, pictures per variant
+    "/products/magnesium-body-cream?variant=TMC-CRM-8-LAV",  # the picker's choice, pictures per variant
     "/products/recovery-bundle",  # a set: its stock read from its components in the same query
     "/learn",
     "/learn/how-common-is-back-pain",
