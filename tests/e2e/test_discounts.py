@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_checkout_and_fulfilment import assert_accessible, sign_in
-from tests.e2e.test_storefront import PRODUCT_PATH, VARIANT, VIEWPORTS, add_to_cart, choose_variant
+from tests.e2e.test_storefront import PRODUCT_PATH, VIEWPORTS, add_to_cart, choose_variant
 
 MARKETING = ("marketing@tidewater.example", "demo-marketing-pass")
 
@@ -39,7 +39,7 @@ def test_staff_discount_screens_fit_and_pass_axe(new_context, viewport):
 def test_shopper_applies_the_code_in_the_cart_and_sees_it_at_checkout(new_context, screenshot_dir, viewport):
     page = new_context(viewport=VIEWPORTS[viewport]).new_page()
     page.goto(PRODUCT_PATH)
-    choose_variant(page, VARIANT)
+    choose_variant(page)  # 4 oz, Lavender
     add_to_cart(page, 1)
     expect(page.locator("#free-shipping")).to_contain_text("$24.00 more for free standard shipping")
     page.get_by_label("Discount code").fill("nope")
