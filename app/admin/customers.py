@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.admin.services import CappedPage
 from app.orders.models import SOLD, Order
 from app.reviews.models import Review
 
@@ -22,36 +23,6 @@ class Customer:
     last_order_at: datetime
     has_account: bool
     reviews: int = 0  # reviews written from this email's orders, whatever their moderation
-
-
-@dataclass(frozen=True)
-class CustomerPage:
-    """One page of customers, shaped as admin/_pagination.html reads a page."""
-
-    items: list[Customer]
-    page: int
-    total: int
-    per_page: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 EMAIL = func.lower(Order.email)
@@ -73,16 +44,16 @@ def customer_query(*, search: str = "") -> Select:
     return query
 
 
-def customers(session: Session, *, search: str = "", page: int = 1) -> CustomerPage:
+def customers(session: Session, *, search: str = "", page: int = 1) -> CappedPage:
     """A page of customers, the most recent buyer first."""
     query = customer_query(search=search)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(LAST_ORDER.desc(), EMAIL).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     reviews = _reviews_by_email(session, {row[0] for row in rows})
-    return CustomerPage(items=[Customer(email=row[0], currency=row[1], orders=row[2], spent_minor=row[3] or 0,
-                                        last_order_at=row[4], has_account=row[5] is not None,
-                                        reviews=reviews.get(row[0], 0)) for row in rows],
-                        page=page, total=total)
+    return CappedPage(items=[Customer(email=row[0], currency=row[1], orders=row[2], spent_minor=row[3] or 0,
+                                      last_order_at=row[4], has_account=row[5] is not None,
+                                      reviews=reviews.get(row[0], 0)) for row in rows],
+                      page=page, per_page=PAGE_SIZE, total=total, capped=False)
 
 
 def _reviews_by_email(session: Session, emails: set[str]) -> dict[str, int]:
